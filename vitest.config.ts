@@ -8,7 +8,7 @@ const integration = (engine: 'sqlite' | 'postgres') => ({
   test: {
     name: `integration-${engine}`,
     include: ['test/integration/**/*.test.ts'],
-    env: { TAKEBACK_TEST_DB: engine, NODE_ENV: 'test' },
+    env: { TAKEBACK_TEST_DB: engine, NODE_ENV: 'test' as const },
     globalSetup: ['test/setup/global-database.ts'],
     setupFiles: ['test/setup/database.ts'],
     testTimeout: 30_000,
@@ -20,7 +20,7 @@ export default defineConfig({
   resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { NODE_ENV: 'test' } } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: { NODE_ENV: 'test' as const } } },
       integration('sqlite'),
       integration('postgres'),
     ],

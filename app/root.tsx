@@ -29,9 +29,11 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <header className="site-header">
-          <a className="brand" href="/">
-            Takeback
-          </a>
+          <div className="site-header-inner">
+            <a className="brand" href="/">
+              Takeback
+            </a>
+          </div>
         </header>
         {children}
         <ScrollRestoration nonce={nonce} />

@@ -18,8 +18,10 @@ export function GeneralErrorBoundary() {
   const error = useRouteError()
   const status = isRouteErrorResponse(error) ? error.status : 500
   const known = MESSAGES[status]
-  // A route may throw a Response whose text is written for people (e.g. why a link is gone).
-  const detail = isRouteErrorResponse(error) && typeof error.data === 'string' && status < 500 ? error.data : null
+  // A route may throw a Response whose text is written for people (e.g. why a
+  // link is gone). The router's own errors ("No route matches ...") are not.
+  const fromRoute = isRouteErrorResponse(error) && !(error as { internal?: boolean }).internal
+  const detail = fromRoute && typeof error.data === 'string' && status < 500 ? error.data : null
   const title = known?.title ?? 'Something went wrong on our side'
   const body = known?.body ?? 'Nothing you sent has been shared. Try again in a few minutes.'
   return (

@@ -36,7 +36,7 @@ export type Env = Omit<z.infer<typeof EnvSchema>, SecretName | 'PUBLIC_URL'> & {
 export class EnvError extends Error {}
 
 /** Parse and check the environment; throws EnvError with one line per bad value. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)

@@ -1,6 +1,6 @@
 import { getFormProps, getInputProps, useForm } from '@conform-to/react'
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4'
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { ErrorList, Field } from '~/components/forms'
 import { getDb } from '~/lib/db.server'
@@ -20,20 +20,21 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: SetupSchema })
   if (submission.status !== 'success') {
-    return data({ result: submission.reply({ hideFields: ['password', 'confirm'] }), created: false }, { status: 400 })
+    return data({ result: submission.reply({ hideFields: ['password', 'confirm'] }) }, { status: 400 })
   }
   try {
     await createFirstAdmin(getDb(), submission.value)
   } catch (error) {
     if (error instanceof ValidationError) {
       return data(
-        { result: submission.reply({ fieldErrors: { [error.field]: [error.message] }, hideFields: ['password', 'confirm'] }), created: false },
+        { result: submission.reply({ fieldErrors: { [error.field]: [error.message] }, hideFields: ['password', 'confirm'] }) },
         { status: 400 },
       )
     }
     rethrowAsResponse(error)
   }
-  return { result: submission.reply({ resetForm: true }), created: true }
+  // Away from the set-up URL: its loader would now (rightly) refuse the spent link.
+  return redirect('/setup/done')
 }
 
 function rethrowAsResponse(error: unknown): never {
@@ -53,19 +54,6 @@ export default function Setup() {
     shouldRevalidate: 'onInput',
     onValidate: ({ formData }) => parseWithZod(formData, { schema: SetupSchema }),
   })
-
-  if (actionData?.created) {
-    return (
-      <main className="page narrow">
-        <h1>Your administrator account is ready</h1>
-        <p>This set-up link no longer works. Nobody else can use it to create an account.</p>
-        <p>
-          At your first sign-in you will set up a second factor with an authenticator app, so have one ready on your
-          phone.
-        </p>
-      </main>
-    )
-  }
 
   return (
     <main className="page narrow">
