@@ -10,6 +10,10 @@ import { getEnv } from '../app/lib/env.server'
 import { migrateDown, migrateToEmpty, migrateToLatest, migrationStatus } from './migrator'
 
 const command = process.argv[2] ?? 'up'
+if (!['up', 'down', 'reset', 'status'].includes(command)) {
+  console.error(`Unknown command "${command}". Use one of: up, down, reset, status.`)
+  process.exit(2)
+}
 const env = getEnv()
 const { db, close } = connect(env.database, { poolSize: 1 })
 const where = env.database.engine === 'sqlite' ? `SQLite file ${env.database.file}` : 'PostgreSQL'
@@ -18,13 +22,7 @@ try {
   if (command === 'up') lines = await migrateToLatest(db)
   else if (command === 'down') lines = await migrateDown(db)
   else if (command === 'reset') lines = await migrateToEmpty(db)
-  else if (command === 'status') {
-    lines = (await migrationStatus(db)).map((m) => `${m.executedAt ? 'applied' : 'pending'}  ${m.name}`)
-  } else {
-    console.error(`Unknown command "${command}". Use one of: up, down, reset, status.`)
-    process.exitCode = 2
-    lines = []
-  }
+  else lines = (await migrationStatus(db)).map((m) => `${m.executedAt ? 'applied' : 'pending'}  ${m.name}`)
   console.log(`${where}: ${lines.length ? '\n  ' + lines.join('\n  ') : 'nothing to do'}`)
 } catch (error) {
   console.error(error instanceof Error ? error.message : error)
