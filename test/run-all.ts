@@ -35,20 +35,23 @@ function readJson<T>(file: string): T | null {
   }
 }
 
-function ensureChromium(): boolean {
-  if (fs.existsSync('/usr/bin/chromium')) return true
+/**
+ * A Debian package the tests need (Chromium for e2e, FFmpeg for vPDQ).
+ * Installed here when running as root, as on CI; otherwise the exact command
+ * is printed.
+ */
+function ensureDebianPackage(binary: string, pkg: string, why: string): boolean {
+  if (fs.existsSync(binary)) return true
   if (process.getuid?.() === 0) {
-    console.log("Chromium is missing; installing Debian's chromium package for the browser tests.")
+    console.log(`${binary} is missing; installing Debian's ${pkg} package ${why}.`)
     const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-    const install = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    const install = spawnSync('apt-get', ['install', '-y', '-qq', pkg], {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     })
-    if (update.status === 0 && install.status === 0 && fs.existsSync('/usr/bin/chromium')) return true
+    if (update.status === 0 && install.status === 0 && fs.existsSync(binary)) return true
   }
-  console.error(
-    "The browser tests need Debian's Chromium at /usr/bin/chromium. Install it with:\n\n  sudo apt-get update && sudo apt-get install -y chromium\n",
-  )
+  console.error(`The tests need ${binary} ${why}. Install it with:\n\n  sudo apt-get update && sudo apt-get install -y ${pkg}\n`)
   return false
 }
 
@@ -57,6 +60,9 @@ function check(name: string, cmd: string, args: string[]) {
   const ok = run(cmd, args) === 0
   steps.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 })
 }
+
+// Missing FFmpeg fails the vPDQ tests with a clear message rather than stopping the run.
+ensureDebianPackage('/usr/bin/ffmpeg', 'ffmpeg', 'for the vPDQ tests')
 
 check('typecheck', 'npx', ['tsc', '--noEmit'])
 check('lint', 'npx', ['eslint', '.'])
@@ -75,7 +81,7 @@ steps.push({
 })
 
 console.log('\n== end-to-end tests (Playwright, Chromium)')
-if (ensureChromium()) {
+if (ensureDebianPackage('/usr/bin/chromium', 'chromium', 'for the browser tests')) {
   const e2eReport = path.join(RESULTS, 'e2e-report.json')
   fs.rmSync(e2eReport, { force: true })
   const e2eStatus = run('npx', ['playwright', 'test'])

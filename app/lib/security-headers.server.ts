@@ -17,7 +17,9 @@ export function securityHeaders({ dev, https }: { dev: boolean; https: boolean }
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
-        'script-src': ["'self'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
+        // 'wasm-unsafe-eval' lets the hashing worker compile its WebAssembly
+        // (MD5, SHA-256); it does not allow eval() of JavaScript.
+        'script-src': ["'self'", "'wasm-unsafe-eval'", (_req, res) => `'nonce-${(res as unknown as { locals: { cspNonce: string } }).locals.cspNonce}'`],
         'style-src': ["'self'"],
         // blob: for thumbnails and video frames drawn on the survivor's own device.
         'img-src': ["'self'", 'data:', 'blob:'],
