@@ -72,3 +72,33 @@ test('the browser worker hashes images and a video like the command line, and se
   expect(posted).toEqual([])
   expect(requests.every((u) => !u.includes('holiday') && !u.includes('.png') && !u.includes('.mp4'))).toBe(true)
 })
+
+test('hashing can be cancelled, and an iPhone HEIC photo the browser cannot open says what to do', async ({ page }) => {
+  test.setTimeout(120_000)
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'takeback-e2e-cancel-'))
+  // Two minutes at 5 fps: 120 sampled frames, so Cancel lands while it is being hashed,
+  // yet few frames to encode.
+  const longClip = path.join(scratch, 'long-clip.mp4')
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=5', '-t', '120', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', longClip])
+  // The start of a HEIC file: an ISO-BMFF 'ftyp' box with the 'heic' brand, as iPhones write.
+  const heic = path.join(scratch, 'IMG_0042.HEIC')
+  const ftyp = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic'), Buffer.alloc(4), Buffer.from('mif1heic')])
+  fs.writeFileSync(heic, Buffer.concat([ftyp, Buffer.alloc(4096, 7)]))
+
+  await page.goto('/hash')
+  await expect(page.locator('#files')).toBeEnabled()
+  await page.locator('#files').setInputFiles([heic, longClip, vectorPath(JPEG)])
+  const rows = page.locator('.file-row')
+  await expect(rows.nth(0)).toContainText('This is an iPhone photo in HEIC format, which this browser cannot open.')
+  await expect(rows.nth(1)).toHaveAttribute('data-state', 'hashing')
+  await expect(rows.nth(1).getByRole('progressbar')).toBeVisible()
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await expect(rows.nth(1)).toHaveAttribute('data-state', 'cancelled')
+  await expect(rows.nth(2)).toHaveAttribute('data-state', 'cancelled')
+  await expect(page.getByText('3 of 3 files done')).toBeVisible()
+  await screenshots(page, 'hash-cancelled')
+
+  // The page still works after a cancel.
+  await page.locator('#files').setInputFiles([vectorPath(JPEG)])
+  await expect(rows.nth(3)).toHaveAttribute('data-state', 'done', { timeout: 30_000 })
+})
