@@ -1,30 +1,56 @@
-import type { MetaFunction } from '@remix-run/node'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { useTranslation } from 'react-i18next'
+import { LocalLink } from '~/components/chrome'
+import { i18next } from '~/i18next.server'
 
-export const meta: MetaFunction = () => [{ title: 'Takeback: get intimate images taken down' }]
+export async function loader({ request }: LoaderFunctionArgs) {
+  const t = await i18next.getFixedT(request)
+  return { title: t('home.metaTitle') }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
 
 export default function Index() {
+  const { t } = useTranslation()
   return (
     <main className="page">
-      <h1>Get intimate images taken down, without sending them to anyone</h1>
-      <p className="lead">
-        Takeback helps people whose intimate images were shared, or threatened to be shared, without their consent, and
-        people whose images were taken when they were under 18.
-      </p>
+      <h1>{t('home.title')}</h1>
+      <p className="lead">{t('home.lead')}</p>
+
+      <h2>{t('home.howTitle')}</h2>
+      <ol className="steps">
+        {(['how1', 'how2', 'how3', 'how4', 'how5'] as const).map((k) => (
+          <li key={k}>{t(`home.${k}`)}</li>
+        ))}
+      </ol>
+
+      <section className="notice-box" aria-labelledby="cannot-title">
+        <h2 id="cannot-title">{t('home.cannotTitle')}</h2>
+        <ul className="points">
+          {(['cannot1', 'cannot2', 'cannot3'] as const).map((k) => (
+            <li key={k}>{t(`home.${k}`)}</li>
+          ))}
+        </ul>
+      </section>
+
+      <h2>{t('home.whoTitle')}</h2>
       <ul className="points">
-        <li>
-          Your photos and videos stay on your device. Your browser turns each one into a <strong>hash</strong>, a short
-          code like a fingerprint. Only the hash is sent.
-        </li>
-        <li>Platforms that take part use the hashes to find and remove copies.</li>
-        <li>Our caseworkers can send removal notices to websites where you saw your images.</li>
-        <li>You do not need an account. You get a case number and a secret to follow your case.</li>
+        {(['who1', 'who2', 'who3'] as const).map((k) => (
+          <li key={k}>{t(`home.${k}`)}</li>
+        ))}
       </ul>
-      <div className="notice-box">
-        <p>
-          <strong>Takeback cannot remove images from the whole internet.</strong> It works with the platforms that take
-          part and the websites we can send notices to.
-        </p>
-      </div>
+      <p>{t('home.whoNote')}</p>
+
+      <section className="help-box" aria-labelledby="help-title">
+        <h2 id="help-title">{t('home.helpTitle')}</h2>
+        <p>{t('home.help1')}</p>
+        <p>{t('home.help2')}</p>
+        <p>{t('home.help3')}</p>
+      </section>
+
+      <p>
+        {t('home.hashOnly')} <LocalLink to="/hash">{t('home.hashOnlyLink')}</LocalLink>
+      </p>
     </main>
   )
 }

@@ -1,8 +1,19 @@
-import type { MetaFunction } from '@remix-run/node'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react'
+import { useTranslation } from 'react-i18next'
 import type { FileHasher, HashResult } from '~/hashing/browser/hash-client'
+import { MESSAGES } from '~/hashing/media'
+import { i18next } from '~/i18next.server'
 
-export const meta: MetaFunction = () => [{ title: 'Hash files on this device · Takeback' }]
+export async function loader({ request }: LoaderFunctionArgs) {
+  const t = await i18next.getFixedT(request)
+  return { title: t('hash.metaTitle') }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
+
+/** The worker speaks English; show its known messages in the page's language. */
+const MESSAGE_KEYS = Object.fromEntries(Object.entries(MESSAGES).map(([key, text]) => [text, `hashing.${key}`]))
 
 type Row = {
   key: number
@@ -30,6 +41,7 @@ function toJsonLines(rows: Row[]): string {
 }
 
 export default function HashPage() {
+  const { t } = useTranslation()
   const hasher = useRef<FileHasher | null>(null)
   const queue = useRef<{ key: number; file: File }[]>([])
   const running = useRef(false)
@@ -106,13 +118,10 @@ export default function HashPage() {
 
   return (
     <main className="page">
-      <h1>Hash files on this device</h1>
-      <p className="lead">
-        Your photos and videos are not uploaded. Your browser works out each file&apos;s hashes on this device, and
-        nothing is sent anywhere.
-      </p>
+      <h1>{t('hash.title')}</h1>
+      <p className="lead">{t('hash.lead')}</p>
       <noscript>
-        <p className="notice-box">This page needs JavaScript to hash files in your browser.</p>
+        <p className="notice-box">{t('hash.noScript')}</p>
       </noscript>
 
       <div
@@ -125,7 +134,7 @@ export default function HashPage() {
         onDrop={onDrop}
       >
         <label htmlFor="files" className="button">
-          Choose photos or videos
+          {t('hash.choose')}
         </label>
         <input
           id="files"
@@ -139,27 +148,25 @@ export default function HashPage() {
             e.currentTarget.value = ''
           }}
         />
-        <p className="hint">or drag and drop them here</p>
+        <p className="hint">{t('hash.drop')}</p>
       </div>
 
       {rows.length > 0 ? (
         <section aria-labelledby="results-title">
-          <h2 id="results-title">Files</h2>
+          <h2 id="results-title">{t('hash.files')}</h2>
           <div className="overall" aria-live="polite">
-            <span>
-              {finished} of {rows.length} file{rows.length === 1 ? '' : 's'} done
-            </span>
-            <progress max={1} value={overall} aria-label="All files" />
+            <span>{t('hash.done', { done: finished, count: rows.length })}</span>
+            <progress max={1} value={overall} aria-label={t('hash.allFiles')} />
           </div>
           <div className="actions">
             {busy ? (
               <button type="button" className="button secondary" onClick={cancel}>
-                Cancel
+                {t('hash.cancel')}
               </button>
             ) : null}
             {!busy && rows.some((r) => r.result) ? (
               <button type="button" className="button" onClick={download}>
-                Download the hashes (JSON lines)
+                {t('hash.download')}
               </button>
             ) : null}
           </div>
@@ -171,10 +178,10 @@ export default function HashPage() {
                   <span className="file-size">{formatSize(r.size)}</span>
                 </div>
                 {r.state === 'hashing' || r.state === 'waiting' ? (
-                  <progress max={1} value={r.progress} aria-label={`Hashing ${r.name}`} />
+                  <progress max={1} value={r.progress} aria-label={t('hash.hashing', { name: r.name })} />
                 ) : null}
-                {r.state === 'error' ? <p className="error-list">{r.error}</p> : null}
-                {r.state === 'cancelled' ? <p className="hint">Cancelled.</p> : null}
+                {r.state === 'error' ? <p className="error-list">{r.error && MESSAGE_KEYS[r.error] ? t(MESSAGE_KEYS[r.error]!) : r.error}</p> : null}
+                {r.state === 'cancelled' ? <p className="hint">{t('hash.cancelled')}</p> : null}
                 {r.result ? <Hashes result={r.result} /> : null}
               </li>
             ))}
@@ -186,6 +193,7 @@ export default function HashPage() {
 }
 
 function Hashes({ result }: { result: HashResult }) {
+  const { t } = useTranslation()
   return (
     <dl className="hashes">
       {result.media === 'image' ? (
@@ -195,8 +203,8 @@ function Hashes({ result }: { result: HashResult }) {
             <code data-hash="pdq">{result.pdq}</code>
             <span className="hint">
               {' '}
-              quality {result.quality}
-              {result.lowQuality ? ' (low: this image has little detail, so matches are less reliable)' : ''}
+              {t('hash.quality', { quality: result.quality })}
+              {result.lowQuality ? t('hash.lowQuality') : ''}
             </span>
           </dd>
         </>
@@ -204,8 +212,7 @@ function Hashes({ result }: { result: HashResult }) {
         <>
           <dt>vPDQ</dt>
           <dd data-hash="vpdq" data-frames={result.vpdq.length}>
-            {result.vpdq.length} frame hash{result.vpdq.length === 1 ? '' : 'es'} ({result.fps.toFixed(2)} frames per
-            second)
+            {t('hash.frames', { count: result.vpdq.length, fps: result.fps.toFixed(2) })}
           </dd>
         </>
       )}

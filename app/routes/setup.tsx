@@ -2,19 +2,22 @@ import { getFormProps, getInputProps, useForm } from '@conform-to/react'
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4'
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
 import { ErrorList, Field } from '~/components/forms'
+import { i18next } from '~/i18next.server'
 import { getDb } from '~/lib/db.server'
 import { DomainError, GoneError, ValidationError } from '~/lib/errors.server'
 import { SetupSchema, PASSWORD_MIN, PASSWORD_MAX } from '~/models/staff.schema'
 import { createFirstAdmin, requireSetupInvite } from '~/models/staff.server'
 
-export const meta: MetaFunction = () => [{ title: 'Set up Takeback' }]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get('token')
   if (!token) throw data('This page needs the set-up link printed when Takeback first started.', { status: 404 })
   await requireSetupInvite(getDb(), token).catch(rethrowAsResponse)
-  return { token }
+  const t = await i18next.getFixedT(request)
+  return { token, title: t('setup.metaTitle') }
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -43,6 +46,7 @@ function rethrowAsResponse(error: unknown): never {
 }
 
 export default function Setup() {
+  const { t } = useTranslation()
   const { token } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   const navigation = useNavigation()
@@ -57,31 +61,29 @@ export default function Setup() {
 
   return (
     <main className="page narrow">
-      <h1>Create the first administrator account</h1>
-      <p>
-        This link works once. The account you create here can invite caseworkers and other administrators.
-      </p>
+      <h1>{t('setup.title')}</h1>
+      <p>{t('setup.lead')}</p>
       <Form method="post" {...getFormProps(form)}>
         <input type="hidden" name="token" value={token} />
         <Field
-          label="Email address"
+          label={t('setup.email')}
           inputProps={{ ...getInputProps(fields.email, { type: 'email' }), autoComplete: 'username' }}
           errors={fields.email.errors}
         />
         <Field
-          label="Password"
-          hint={`${PASSWORD_MIN} to ${PASSWORD_MAX} characters. A few unrelated words make a good one.`}
+          label={t('setup.password')}
+          hint={t('setup.passwordHint', { min: PASSWORD_MIN, max: PASSWORD_MAX })}
           inputProps={{ ...getInputProps(fields.password, { type: 'password' }), autoComplete: 'new-password' }}
           errors={fields.password.errors}
         />
         <Field
-          label="Password again"
+          label={t('setup.confirm')}
           inputProps={{ ...getInputProps(fields.confirm, { type: 'password' }), autoComplete: 'new-password' }}
           errors={fields.confirm.errors}
         />
         <ErrorList id={form.errorId} errors={form.errors} />
         <button className="button" type="submit" disabled={navigation.state === 'submitting'}>
-          Create account
+          {t('setup.submit')}
         </button>
       </Form>
     </main>

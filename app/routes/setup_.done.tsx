@@ -1,16 +1,21 @@
-import type { MetaFunction } from '@remix-run/node'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { useTranslation } from 'react-i18next'
+import { i18next } from '~/i18next.server'
 
-export const meta: MetaFunction = () => [{ title: 'Takeback is set up' }]
+export async function loader({ request }: LoaderFunctionArgs) {
+  const t = await i18next.getFixedT(request)
+  return { title: t('setup.doneMetaTitle') }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
 
 export default function SetupDone() {
+  const { t } = useTranslation()
   return (
     <main className="page narrow">
-      <h1>Your administrator account is ready</h1>
-      <p>The set-up link no longer works, so nobody else can use it to create an account.</p>
-      <p>
-        At your first sign-in you will set up a second factor with an authenticator app, so have one ready on your
-        phone.
-      </p>
+      <h1>{t('setup.doneTitle')}</h1>
+      <p>{t('setup.done1')}</p>
+      <p>{t('setup.done2')}</p>
     </main>
   )
 }
