@@ -66,6 +66,7 @@ const en = {
     cancel: 'Cancel',
     download: 'Download the hashes (JSON lines)',
     hashing: 'Hashing {{name}}',
+    remove: 'Remove {{name}}',
     cancelled: 'Cancelled.',
     quality: 'quality {{quality}}',
     lowQuality: ' (low: this image has little detail, so matches are less reliable)',

@@ -68,6 +68,7 @@ const es: Messages = {
     cancel: 'Cancelar',
     download: 'Descargar los hashes (líneas JSON)',
     hashing: 'Calculando {{name}}',
+    remove: 'Quitar {{name}}',
     cancelled: 'Cancelado.',
     quality: 'calidad {{quality}}',
     lowQuality: ' (baja: esta imagen tiene poco detalle, así que las coincidencias son menos fiables)',
