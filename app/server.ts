@@ -48,6 +48,8 @@ const viteDevServer = dev
 
 const app = express()
 app.disable('x-powered-by')
+// Behind a load balancer, the client address comes from X-Forwarded-For; only trust it when told to.
+if (process.env.TRUST_PROXY) app.set('trust proxy', process.env.TRUST_PROXY)
 app.use(securityHeaders({ dev, https: env.PUBLIC_URL.startsWith('https:') }))
 
 app.use((req, res, next) => {
@@ -75,7 +77,7 @@ app.all(
   createRequestHandler({
     build,
     mode: env.NODE_ENV,
-    getLoadContext: (_req, res) => ({ cspNonce: res.locals.cspNonce as string }),
+    getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.ip ?? 'unknown' }),
   }),
 )
 

@@ -16,6 +16,14 @@ export default function Index() {
     <main className="page">
       <h1>{t('home.title')}</h1>
       <p className="lead">{t('home.lead')}</p>
+      <div className="actions">
+        <LocalLink className="button" to="/request">
+          {t('home.start')}
+        </LocalLink>
+        <LocalLink className="button secondary" to="/status">
+          {t('home.follow')}
+        </LocalLink>
+      </div>
 
       <h2>{t('home.howTitle')}</h2>
       <ol className="steps">

@@ -11,6 +11,8 @@ export async function screenshots(page: Page, name: string) {
   const original = page.viewportSize()
   for (const [label, size] of Object.entries(VIEWPORTS)) {
     await page.setViewportSize(size)
+    // From the top: a full-page capture of a scrolled page draws the sticky header mid-page.
+    await page.evaluate(() => window.scrollTo(0, 0))
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-${label}-${size.width}.png`), fullPage: true })
   }
   if (original) await page.setViewportSize(original)

@@ -1,7 +1,7 @@
 import { seriousViolations } from './axe'
 import { expect, screenshots, test } from './fixtures'
 
-const PUBLIC_PAGES = ['/', '/safety', '/hash']
+const PUBLIC_PAGES = ['/', '/request', '/status', '/recover', '/safety', '/hash']
 
 for (const lng of ['en', 'es'] as const) {
   test.describe(`public pages in ${lng}`, () => {

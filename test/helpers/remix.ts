@@ -2,7 +2,7 @@
  * Call a real Remix loader or action with a real Request, and read back what
  * it returned or threw in one shape: status and data.
  */
-type RouteFn = (args: { request: Request; params: Record<string, string>; context: { cspNonce: string } }) => unknown
+type RouteFn = (args: { request: Request; params: Record<string, string>; context: { cspNonce: string; clientAddress: string } }) => unknown
 
 export interface RouteResult<T = unknown> {
   status: number
@@ -36,16 +36,17 @@ async function settle<T>(value: unknown, thrown: boolean): Promise<RouteResult<T
 export async function callRoute<T = any>(
   fn: RouteFn,
   url: string,
-  init: RequestInit & { form?: Record<string, string> } = {},
+  init: RequestInit & { form?: Record<string, string>; json?: unknown; clientAddress?: string } = {},
   params: Record<string, string> = {},
 ): Promise<RouteResult<T>> {
-  const { form, ...rest } = init
+  const { form, json, clientAddress = '127.0.0.1', ...rest } = init
   const request = new Request(new URL(url, 'http://localhost:3000'), {
     ...rest,
     ...(form ? { method: 'POST', body: new URLSearchParams(form) } : {}),
+    ...(json !== undefined ? { method: 'POST', body: JSON.stringify(json), headers: { 'Content-Type': 'application/json' } } : {}),
   })
   try {
-    return await settle<T>(await fn({ request, params, context: { cspNonce: 'test' } }), false)
+    return await settle<T>(await fn({ request, params, context: { cspNonce: 'test', clientAddress } }), false)
   } catch (error) {
     return settle<T>(error, true)
   }
