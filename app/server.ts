@@ -12,6 +12,7 @@ import { migrateToLatest } from '../db/migrator'
 import { getConnection } from './lib/db.server'
 import { EnvError, getEnv } from './lib/env.server'
 import { log, loggablePath } from './lib/log.server'
+import { startInProcessWorker } from './lib/outbox-worker.server'
 import { securityHeaders } from './lib/security-headers.server'
 import { openSetupLink } from './models/staff.server'
 
@@ -32,6 +33,10 @@ const dev = env.NODE_ENV === 'development'
 const connection = getConnection()
 const applied = await migrateToLatest(connection.db)
 log.info({ engine: connection.engine, applied: applied.length }, 'database ready')
+
+// Email queued by the app is delivered from here unless OUTBOX_WORKER=off
+// (then run `npm run worker` as its own process).
+const outboxWorker = startInProcessWorker()
 
 const setupToken = await openSetupLink(connection.db)
 if (setupToken) {
@@ -93,7 +98,10 @@ function stop(signal: string) {
   stopping = true
   log.info({ signal }, 'stopping')
   server.close(() => {
-    void connection.close().finally(() => process.exit(0))
+    // Let a delivery in flight finish, so it is recorded as sent rather than retried.
+    void Promise.resolve(outboxWorker?.stop())
+      .then(() => connection.close())
+      .finally(() => process.exit(0))
   })
   // Keep-alive connections may hold close() open; do not wait for ever.
   setTimeout(() => process.exit(0), 5000).unref()

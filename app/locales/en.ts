@@ -230,6 +230,7 @@ const en = {
     redeem: 'Make a new secret',
     newTitle: 'Your new secret',
     oldStops: 'Your old secret no longer works.',
+    askAgain: 'Ask for a new link',
     linkBroken: 'This link is not complete. Open the link from the email again, or ask for a new one.',
   },
   hashing: {

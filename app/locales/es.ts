@@ -232,6 +232,7 @@ const es: Messages = {
     redeem: 'Crear una clave nueva',
     newTitle: 'Tu clave secreta nueva',
     oldStops: 'Tu clave anterior ya no funciona.',
+    askAgain: 'Pedir un enlace nuevo',
     linkBroken: 'Este enlace no está completo. Abre de nuevo el enlace del correo o pide uno nuevo.',
   },
   hashing: {
@@ -324,6 +325,8 @@ export const validation: Record<string, string> = {
   'A name can be at most 200 characters.': 'Un nombre puede tener como máximo 200 caracteres.',
   'A case number has 8 letters and numbers, like ABCD-2345.': 'Un número de caso tiene 8 letras y números, como ABCD-2345.',
   'A secret code has 16 letters and numbers, like ABCD-2345-EFGH-6789.': 'Una clave secreta tiene 16 letras y números, como ABCD-2345-EFGH-6789.',
+  'This link has already been used or is too old. Each link works once, for 30 minutes. Go to "I lost my secret" to ask for a new one.':
+    'Este enlace ya se usó o es demasiado antiguo. Cada enlace funciona una vez, durante 30 minutos. Ve a «He perdido mi clave secreta» para pedir uno nuevo.',
   'Use at least 12 characters.': 'Usa al menos 12 caracteres.',
   'Use at most 128 characters.': 'Usa como máximo 128 caracteres.',
 }

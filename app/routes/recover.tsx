@@ -21,14 +21,20 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const token = new URL(request.url).searchParams.get('token')
   if (token) {
     // Opening the link only checks it: mail scanners open links too, so the
-    // new secret is made on the button press (POST), never on GET.
-    if (!RecoveryTokenSchema.safeParse(token).success) throw data(t('recover.linkBroken'), { status: 410 })
-    await checkRecoveryToken(getDb(), token).catch((error) => {
-      if (error instanceof GoneError) throw data(error.message, { status: 410 })
-      throw error
-    })
+    // new secret is made on the button press (POST), never on GET. A spent
+    // link is answered here rather than thrown, because this loader runs
+    // again right after the button spends it, under the new secret's page.
+    if (!RecoveryTokenSchema.safeParse(token).success) return data({ title: t('recover.metaTitle'), token: null, gone: t('recover.linkBroken') }, { status: 410 })
+    const gone = await checkRecoveryToken(getDb(), token).then(
+      () => null,
+      (error) => {
+        if (error instanceof GoneError) return error.message
+        throw error
+      },
+    )
+    if (gone) return data({ title: t('recover.metaTitle'), token: null, gone }, { status: 410 })
   }
-  return { title: t('recover.metaTitle'), token }
+  return { title: t('recover.metaTitle'), token, gone: null as string | null }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
@@ -56,7 +62,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Recover() {
   const { t } = useTranslation()
   const message = useMessage()
-  const { token } = useLoaderData<typeof loader>()
+  const { token, gone } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>()
   const navigation = useNavigation()
   const errors = result?.step === 'error' ? result.errors : {}
@@ -83,6 +89,17 @@ export default function Recover() {
           <LocalLink className="button" to="/status">
             {t('created.follow')}
           </LocalLink>
+        </p>
+      </main>
+    )
+  }
+  if (gone) {
+    return (
+      <main className="page narrow">
+        <h1>{t('errors.410.title')}</h1>
+        <p>{message(gone)}</p>
+        <p>
+          <LocalLink to="/recover">{t('recover.askAgain')}</LocalLink>
         </p>
       </main>
     )

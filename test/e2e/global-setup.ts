@@ -11,7 +11,7 @@ export default async function globalSetup() {
   const port = await freePort()
   const baseURL = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/server.ts'], {
-    env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: baseURL, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+    env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: baseURL, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', OUTBOX_INTERVAL_MS: '300' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   })

@@ -21,7 +21,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  const engine = process.env.TAKEBACK_TEST_DB === 'postgres' ? 'postgres' : 'sqlite'
+  // Vitest gives a project's test.env to its workers, not to globalSetup: read it from the config.
+  const engine = (project.config.env?.TAKEBACK_TEST_DB ?? process.env.TAKEBACK_TEST_DB) === 'postgres' ? 'postgres' : 'sqlite'
   project.provide('engine', engine)
 
   if (engine === 'sqlite') {
