@@ -9,7 +9,9 @@
     try {
       document.title = 'Weather'
       document.body.innerHTML = ''
-    } catch (e) {}
+    } catch {
+      // Leaving matters more than hiding: go on to the neutral page regardless.
+    }
     window.location.replace(TARGET)
   }
   document.addEventListener(

@@ -17,6 +17,9 @@ for (const lng of ['en', 'es'] as const) {
         await expect(page.getByRole('link', { name: lng === 'es' ? 'Salir de esta página' : 'Exit this page' })).toBeVisible()
         expect(await seriousViolations(page)).toEqual([])
         await screenshots(page, `${path === '/' ? 'home' : path.slice(1)}-${lng}`)
+        // Usable on the narrowest phones: nothing wider than 320 px.
+        await page.setViewportSize({ width: 320, height: 640 })
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320)
       })
     }
   })

@@ -76,7 +76,9 @@ test('a survivor asks for removal without uploading anything, follows the case, 
   // The PNGs' hashes in the database are the command line's.
   const cli = (await hashFile(FILES[0]!)) as ImageHashes
   const db = new Database(path.join(server.dataDir, 'takeback.db'), { readonly: true })
-  const stored = db.prepare("select kind, value from case_hash where item = 1 order by kind").all() as { kind: string; value: string }[]
+  const stored = db
+    .prepare('select h.kind, h.value from case_hash h join survivor_case c on c.id = h.case_id where c.case_number = ? and h.item = 1 order by h.kind')
+    .all(caseNumber.replace('-', '')) as { kind: string; value: string }[]
   db.close()
   expect(stored).toEqual([
     { kind: 'md5', value: cli.md5 },
