@@ -16,6 +16,15 @@ export default defineConfig({
     // there is nothing to gain from inlining assets as data: URLs, and the
     // Content-Security-Policy stays simpler without them.
     assetsInlineLimit: 0,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // Third-party annotation comments Rollup cannot place, and the empty
+        // client chunk of a resource route: noise that hides real warnings.
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules')) return
+        if (warning.code === 'EMPTY_BUNDLE') return
+        warn(warning)
+      },
+    },
   },
   plugins: [
     remix({
