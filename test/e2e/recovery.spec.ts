@@ -63,6 +63,7 @@ test('a survivor who lost the secret gets a new one through a one-time email lin
   await screenshots(page, 'recover-redeem')
   await page.getByRole('button', { name: 'Make a new secret' }).click()
   await expect(page.locator('h1')).toHaveText('Your new secret')
+  await screenshots(page, 'recover-new-secret')
   const newSecret = (await page.getByTestId('case-secret').textContent())!
   expect(newSecret).not.toBe(oldSecret)
 
