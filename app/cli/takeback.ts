@@ -4,6 +4,11 @@
  *   hash [--json] [--orient] [--seconds-per-hash N] FILE...
  *       Hash photos and videos on this machine. Prints one JSON object per
  *       line per file. Nothing is sent anywhere.
+ *   provider add ...   enter a service provider and make its API key
+ *   case create ...    open a case from the output of `hash`
+ *
+ * Exit codes: 0 done, 1 failed (a file could not be hashed, the database
+ * could not be reached), 2 wrong usage or bad input (nothing was saved).
  */
 import { parseArgs } from 'node:util'
 import { hashFile, UnreadableFile } from './hash-file'
@@ -20,6 +25,26 @@ Commands:
                              browsers display the file (default: as stored,
                              which is what providers' reference hashers do)
       --seconds-per-hash N   vPDQ sampling interval (default 1; 0 = every frame)
+
+  provider add --name NAME --domain DOMAIN [--domain ...] --email ADDRESS
+               [--email ...] [--regime takeitdown|dmca|dsa|generic] [--hash-list]
+      Enter a service provider with the registrable domains it answers for
+      (example.com, not www.example.com) and the addresses notices go to, and
+      make its API key. Prints {"id", "apiKey"} as one JSON line; the key is
+      shown only this once. --regime defaults to generic.
+
+  case create --hashes FILE.jsonl [--url URL ...]
+              [--requester self_minor|self_adult|helper] [--share] [--notices]
+      Open a case from the output of "hash" (one JSON object per line; lines
+      reporting an error are skipped with a warning, and file names are never
+      read). --share records the survivor's consent to share the hashes and is
+      needed when there are any; --notices records their consent to removal
+      notices and is needed with --url. --requester defaults to helper.
+      Prints {"caseNumber", "secret"} as one JSON line; give both to the
+      survivor: the secret is shown only this once.
+
+  provider and case use the database that DATABASE_URL (or DATA_DIR) names,
+  and bring its schema up to date first.
 `
 
 async function hashCommand(args: string[]): Promise<number> {
@@ -66,7 +91,12 @@ async function hashCommand(args: string[]): Promise<number> {
   return failed > 0 ? 1 : 0
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { hash: hashCommand }
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  hash: hashCommand,
+  // Loaded when used: hashing needs no database driver, argon2 or settings.
+  provider: async (args) => (await import('./provider-command')).providerCommand(args, USAGE),
+  case: async (args) => (await import('./case-command')).caseCommand(args, USAGE),
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

@@ -14,6 +14,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { getDomain } from 'tldts'
 import type { z } from 'zod'
 import type {
+  CaseSource,
   CaseState,
   Database,
   HashKind,
@@ -244,7 +245,13 @@ async function insertCaseRow(trx: Trx, values: Omit<NewSurvivorCase, 'case_numbe
  * with the same idempotency key returns the first answer, secret included,
  * and creates nothing.
  */
-export async function createCase(db: DB, input: NewRequestInput, now = Date.now()): Promise<CreatedCase> {
+export async function createCase(
+  db: DB,
+  input: NewRequestInput,
+  now = Date.now(),
+  /** How the case came in: the survivor's own browser, a caseworker's intake, or a bulk import. */
+  options: { source?: CaseSource } = {},
+): Promise<CreatedCase> {
   const request = parseInput(NewRequestSchema, input)
   const key = sha256Hex(`${CREATE_SCOPE}:${request.idempotencyKey}`)
   const fingerprint = sha256Hex(JSON.stringify({ ...request, idempotencyKey: null }))
@@ -281,6 +288,7 @@ export async function createCase(db: DB, input: NewRequestInput, now = Date.now(
         share_hashes: request.shareHashes ? 1 : 0,
         notices_consent: request.noticesConsent ? 1 : 0,
         signature_ciphertext: signature,
+        source: options.source ?? 'web',
         reviewed_at: null,
         assigned_to: null,
         created_at: now,
