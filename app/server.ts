@@ -12,15 +12,19 @@ import { migrateToLatest } from '../db/migrator'
 import { getConnection } from './lib/db.server'
 import { EnvError, getEnv } from './lib/env.server'
 import { log, loggablePath } from './lib/log.server'
+import { organisationFromEnv, type Organisation } from './lib/organisation.server'
 import { startInProcessWorker } from './lib/outbox-worker.server'
 import { securityHeaders } from './lib/security-headers.server'
+import { startDeadlineWorker } from './models/deadline.server'
 import { openSetupLink } from './models/staff.server'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 let env
+let org: Organisation
 try {
   env = getEnv()
+  org = organisationFromEnv()
 } catch (error) {
   if (error instanceof EnvError) {
     console.error(error.message)
@@ -37,6 +41,9 @@ log.info({ engine: connection.engine, applied: applied.length }, 'database ready
 // Email queued by the app is delivered from here unless OUTBOX_WORKER=off
 // (then run `npm run worker` as its own process).
 const outboxWorker = startInProcessWorker()
+// Reminders and overdue marks run beside the in-process mail worker; with
+// OUTBOX_WORKER=off, `npm run worker` runs them. Two runners never act twice.
+const deadlineWorker = outboxWorker ? startDeadlineWorker({ db: connection.db, org, intervalMs: 60_000 }) : null
 
 const setupToken = await openSetupLink(connection.db)
 if (setupToken) {
@@ -99,7 +106,7 @@ function stop(signal: string) {
   log.info({ signal }, 'stopping')
   server.close(() => {
     // Let a delivery in flight finish, so it is recorded as sent rather than retried.
-    void Promise.resolve(outboxWorker?.stop())
+    void Promise.all([outboxWorker?.stop(), deadlineWorker?.stop()])
       .then(() => connection.close())
       .finally(() => process.exit(0))
   })

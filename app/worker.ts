@@ -6,7 +6,9 @@
  */
 import { getConnection } from './lib/db.server'
 import { EnvError, getEnv } from './lib/env.server'
+import { organisationFromEnv } from './lib/organisation.server'
 import { startWorkerFromEnv } from './lib/outbox-worker.server'
+import { startDeadlineWorker, type DeadlineWorker } from './models/deadline.server'
 
 let env
 try {
@@ -21,13 +23,14 @@ try {
 
 const connection = getConnection()
 let worker: ReturnType<typeof startWorkerFromEnv> | undefined
+let deadlineWorker: DeadlineWorker | undefined
 let stopping = false
 
 async function stop(signal: string) {
   if (stopping) return
   stopping = true
   console.log(`Takeback outbox worker stopping (${signal})`)
-  await worker?.stop()
+  await Promise.all([worker?.stop(), deadlineWorker?.stop()])
   await connection.close()
   process.exit(0)
 }
@@ -55,6 +58,7 @@ while (!stopping && !(await outboxExists())) {
 if (!stopping) {
   try {
     worker = startWorkerFromEnv(connection.db)
+    deadlineWorker = startDeadlineWorker({ db: connection.db, org: organisationFromEnv(), intervalMs: 60_000 })
   } catch (error) {
     if (error instanceof EnvError) {
       console.error(error.message)
