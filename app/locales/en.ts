@@ -380,6 +380,7 @@ const en = {
     passwordHint: '{{min}} to {{max}} characters. A few unrelated words make a good one.',
     confirm: 'Password again',
     submit: 'Create account',
+    signIn: 'Sign in',
     doneMetaTitle: 'Takeback is set up',
     doneTitle: 'Your administrator account is ready',
     done1: 'The set-up link no longer works, so nobody else can use it to create an account.',

@@ -382,6 +382,7 @@ const es: Messages = {
     passwordHint: 'De {{min}} a {{max}} caracteres. Unas cuantas palabras sin relación entre sí son una buena contraseña.',
     confirm: 'Repite la contraseña',
     submit: 'Crear la cuenta',
+    signIn: 'Iniciar sesión',
     doneMetaTitle: 'Takeback está configurado',
     doneTitle: 'Tu cuenta de administración está lista',
     done1: 'El enlace de configuración ya no funciona, así que nadie más puede usarlo para crear una cuenta.',

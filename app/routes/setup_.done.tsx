@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useTranslation } from 'react-i18next'
+import { LocalLink } from '~/components/chrome'
 import { i18next } from '~/i18next.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -16,6 +17,11 @@ export default function SetupDone() {
       <h1>{t('setup.doneTitle')}</h1>
       <p>{t('setup.done1')}</p>
       <p>{t('setup.done2')}</p>
+      <p>
+        <LocalLink className="button" to="/staff/sign-in">
+          {t('setup.signIn')}
+        </LocalLink>
+      </p>
     </main>
   )
 }
