@@ -24,6 +24,13 @@ import { z } from 'zod'
 import type { Database, StaffRole } from '../../db/schema'
 import { getDb } from './db.server'
 import { getEnv } from './env.server'
+import {
+  clearSessionCookie,
+  readSessionToken,
+  sessionCookieSettings,
+  setSessionCookie,
+  type SessionCookieSettings,
+} from './session-cookie.server'
 import { randomToken, tokenHash } from './tokens.server'
 
 export const STAFF_SESSION_IDLE_MS = 30 * 60 * 1000
@@ -59,42 +66,24 @@ export type StaffSession =
 // ---------------------------------------------------------------------------
 // Cookie
 
-export interface StaffCookieSettings {
-  name: string
-  httpOnly: true
-  sameSite: 'Lax'
-  path: '/'
-  secure: boolean
-}
+export type StaffCookieSettings = SessionCookieSettings
 
 export function staffCookieSettings(publicUrl: string = getEnv().PUBLIC_URL): StaffCookieSettings {
-  return { name: STAFF_COOKIE, httpOnly: true, sameSite: 'Lax', path: '/', secure: publicUrl.startsWith('https:') }
+  return sessionCookieSettings(STAFF_COOKIE, 'Lax', publicUrl)
 }
 
-function attributes(s: StaffCookieSettings): string {
-  return `Path=${s.path}; HttpOnly; SameSite=${s.sameSite}${s.secure ? '; Secure' : ''}`
-}
-
-/** Set-Cookie for `token`. No Max-Age: the cookie also ends with the browser; the server enforces the limits. */
+/** Set-Cookie for `token`. */
 export function staffSessionCookie(token: string, settings = staffCookieSettings()): string {
-  return `${settings.name}=${token}; ${attributes(settings)}`
+  return setSessionCookie(token, settings)
 }
 
 export function clearStaffSessionCookie(settings = staffCookieSettings()): string {
-  return `${settings.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes(settings)}`
+  return clearSessionCookie(settings)
 }
 
 /** The staff token from a Cookie header, or null. */
 export function readStaffToken(cookieHeader: string | null, settings = staffCookieSettings()): string | null {
-  if (!cookieHeader) return null
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === settings.name) {
-      const value = part.slice(eq + 1).trim()
-      return /^[A-Za-z0-9_-]{20,}$/.test(value) ? value : null
-    }
-  }
-  return null
+  return readSessionToken(cookieHeader, settings)
 }
 
 export function staffTokenFrom(request: Request): string | null {

@@ -6,49 +6,38 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema'
 import { getEnv } from './env.server'
+import {
+  clearSessionCookie,
+  readSessionToken,
+  sessionCookieSettings,
+  setSessionCookie,
+  type SessionCookieSettings,
+} from './session-cookie.server'
 import { randomToken, tokenHash } from './tokens.server'
 
 export const SURVIVOR_SESSION_IDLE_MS = 15 * 60 * 1000
 export const SURVIVOR_SESSION_MAX_MS = 2 * 60 * 60 * 1000
 
-export interface CookieSettings {
-  name: string
-  httpOnly: true
-  sameSite: 'Strict'
-  path: '/'
-  secure: boolean
-}
+export type CookieSettings = SessionCookieSettings
 
-/** The survivor cookie's attributes. No Max-Age: it also ends when the browser closes. */
+/** The survivor cookie's attributes. SameSite=Strict: survivors never arrive at their case by a link. */
 export function survivorCookieSettings(publicUrl: string = getEnv().PUBLIC_URL): CookieSettings {
-  return { name: 'tb_case', httpOnly: true, sameSite: 'Strict', path: '/', secure: publicUrl.startsWith('https:') }
-}
-
-function attributes(settings: CookieSettings): string {
-  return `Path=${settings.path}; HttpOnly; SameSite=${settings.sameSite}${settings.secure ? '; Secure' : ''}`
+  return sessionCookieSettings('tb_case', 'Strict', publicUrl)
 }
 
 /** The Set-Cookie header value that stores `token`. */
 export function survivorSessionCookie(token: string, settings: CookieSettings = survivorCookieSettings()): string {
-  return `${settings.name}=${token}; ${attributes(settings)}`
+  return setSessionCookie(token, settings)
 }
 
 /** The Set-Cookie header value that removes the survivor cookie. */
 export function clearSurvivorSessionCookie(settings: CookieSettings = survivorCookieSettings()): string {
-  return `${settings.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes(settings)}`
+  return clearSessionCookie(settings)
 }
 
 /** The survivor token from a Cookie request header, or null. */
 export function readSurvivorToken(cookieHeader: string | null, settings: CookieSettings = survivorCookieSettings()): string | null {
-  if (!cookieHeader) return null
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === settings.name) {
-      const value = part.slice(eq + 1).trim()
-      return /^[A-Za-z0-9_-]{20,}$/.test(value) ? value : null
-    }
-  }
-  return null
+  return readSessionToken(cookieHeader, settings)
 }
 
 /** Start a new session for a case; returns the cookie token (shown to no one but the browser). */
