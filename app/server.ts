@@ -73,6 +73,18 @@ app.use((req, res, next) => {
   next()
 })
 
+// A state-changing request from another site is refused here with a plain
+// 403. (Remix's own origin check would otherwise answer it with a 500.)
+// 'null' is let through: with Referrer-Policy no-referrer, Chromium sends
+// Origin: null on our own form posts; staff routes check Origin themselves.
+const ownOrigins = new Set([new URL(env.PUBLIC_URL).origin])
+app.use((req, res, next) => {
+  const origin = req.get('origin')
+  if (req.method === 'GET' || req.method === 'HEAD' || !origin || origin === 'null') return next()
+  if (ownOrigins.has(origin) || origin === `${req.protocol}://${req.get('host')}`) return next()
+  res.status(403).type('text/plain').send('This request came from another website, so it was refused.\n')
+})
+
 if (viteDevServer) {
   app.use(viteDevServer.middlewares)
 } else {

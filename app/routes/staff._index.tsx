@@ -49,9 +49,16 @@ export default function StaffHome() {
         </dl>
       </section>
 
+      <p>
+        <LocalLink to="/staff/dashboard">{t('dashboard.title')}</LocalLink>
+      </p>
       {staff.role === 'admin' ? (
         <p>
           <LocalLink to="/staff/admin/staff">{t('staff.home.manageStaff')}</LocalLink>
+          {' · '}
+          <LocalLink to="/staff/admin/audit">{t('dashboard.audit.title')}</LocalLink>
+          {' · '}
+          <LocalLink to="/staff/admin/mail">{t('dashboard.mail.title')}</LocalLink>
         </p>
       ) : null}
     </main>

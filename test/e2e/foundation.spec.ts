@@ -24,6 +24,14 @@ test('home page: content, security headers, nothing from another host', async ({
   await screenshots(page, 'home')
 })
 
+test('a form post from another website is refused with 403, not an error', async ({ request }) => {
+  const res = await request.post('/status', { form: { intent: 'sign-in', caseNumber: 'ABCD-2345', secret: 'x' }, headers: { Origin: 'https://evil.example' } })
+  expect(res.status()).toBe(403)
+  expect(await res.text()).toContain('came from another website')
+  const ok = await request.post('/status', { form: { intent: 'sign-in', caseNumber: 'ABCD-2345', secret: 'ABCD-2345-ABCD-2345' } })
+  expect(ok.status()).toBe(400)
+})
+
 test('health check and an unknown page', async ({ page, request }) => {
   const health = await request.get('/healthz')
   expect(health.status()).toBe(200)
