@@ -47,6 +47,9 @@ export default function StaffHome() {
             </Fragment>
           ))}
         </dl>
+        <p>
+          <LocalLink to="/staff/cases">{t('queue.list.title')}</LocalLink>
+        </p>
       </section>
 
       <p>

@@ -1,0 +1,352 @@
+import { getFormProps, getTextareaProps, useForm, type SubmissionResult } from '@conform-to/react'
+import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4'
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { LocalLink } from '~/components/chrome'
+import { ErrorList } from '~/components/forms'
+import { StaffBar, staffMeta, useStaffMessage, When } from '~/components/staff'
+import { i18next } from '~/i18next.server'
+import { getDb } from '~/lib/db.server'
+import { DomainError, NotFoundError } from '~/lib/errors.server'
+import { isExampleOrganisation, organisationFromEnv } from '~/lib/organisation.server'
+import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
+import { MAX_NOTE_LENGTH, NoteSchema, NoticeIntentSchema } from '~/models/case-queue.schema'
+import { addNote, openCase, requireNoticeOfCase, revealContact } from '~/models/case-queue.server'
+import { draftNotices, MAX_EXPLANATION_LENGTH, previewNotice, sendNotice, setExplanation } from '~/models/notice.server'
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
+
+/** Example contact details may be tried out anywhere but must never reach a real provider. */
+function sendingBlocked(): boolean {
+  return process.env.NODE_ENV === 'production' && isExampleOrganisation(organisationFromEnv())
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const staff = await requireStaff(request)
+  const t = await i18next.getFixedT(request)
+  let detail
+  try {
+    detail = await openCase(getDb(), params.caseId ?? '', staff)
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new Response(null, { status: 404 })
+    throw error
+  }
+  return {
+    title: t('queue.meta.case', { caseNumber: detail.caseNumber }),
+    staff,
+    detail,
+    exampleOrganisation: isExampleOrganisation(organisationFromEnv()),
+    sendingBlocked: sendingBlocked(),
+    // Passed as data: the component must not import a .server module for a number.
+    maxExplanation: MAX_EXPLANATION_LENGTH,
+  }
+}
+
+type Done = 'revealed' | 'noted' | 'drafted' | 'explained' | 'previewed' | 'sent'
+interface ActionResult {
+  done: Done | null
+  error: string | null
+  note?: SubmissionResult<string[]>
+  email?: string | null
+  preview?: { noticeId: string; to: string[]; subject: string; text: string }
+}
+const result = (r: Partial<ActionResult>, status = 200) => data<ActionResult>({ done: null, error: null, ...r }, { status })
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  requireSameOrigin(request)
+  const staff = await requireStaff(request)
+  const db = getDb()
+  const caseId = params.caseId ?? ''
+  const formData = await request.formData()
+  const intent = formData.get('intent')
+  const actor = { staffId: staff.id }
+  try {
+    if (intent === 'reveal') {
+      const { email } = await revealContact(db, caseId, staff)
+      return result({ done: 'revealed', email })
+    }
+    if (intent === 'note') {
+      const submission = parseWithZod(formData, { schema: NoteSchema })
+      if (submission.status !== 'success') return result({ note: submission.reply() }, 400)
+      await addNote(db, caseId, staff, submission.value.body)
+      return result({
+        done: 'noted',
+        note: submission.reply({ resetForm: true }),
+      })
+    }
+    if (intent === 'draft') {
+      const ids = formData.getAll('locationId').filter((v): v is string => typeof v === 'string')
+      await draftNotices(db, caseId, ids, actor)
+      return result({ done: 'drafted' })
+    }
+    const parsed = NoticeIntentSchema.safeParse(Object.fromEntries(formData))
+    if (!parsed.success) return result({ error: 'That did not work. Reload the page and try again.' }, 400)
+    const { noticeId } = parsed.data
+    await requireNoticeOfCase(db, caseId, noticeId)
+    if (parsed.data.intent === 'explanation') {
+      await setExplanation(db, noticeId, parsed.data.explanation ?? '', actor)
+      return result({ done: 'explained' })
+    }
+    if (parsed.data.intent === 'preview') {
+      const p = await previewNotice(db, noticeId, organisationFromEnv())
+      return result({
+        done: 'previewed',
+        preview: { noticeId, to: p.to, subject: p.subject, text: p.text },
+      })
+    }
+    if (sendingBlocked()) {
+      return result({ error: 'queue.case.exampleBlocked' }, 400)
+    }
+    await sendNotice(db, noticeId, actor, organisationFromEnv())
+    return result({ done: 'sent' })
+  } catch (error) {
+    // Domain errors are sentences a caseworker can act on; anything else is ours and stays a 500.
+    if (error instanceof DomainError) return result({ error: error.message }, error.status)
+    throw error
+  }
+}
+
+export default function CasePage() {
+  const { t } = useTranslation()
+  const staffMessage = useStaffMessage()
+  // The one refusal this route words itself is a `queue.` key; the rest are model sentences.
+  const message = (m: string) => (m.startsWith('queue.') ? t(m) : staffMessage(m))
+  const { staff, detail, exampleOrganisation, sendingBlocked } = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  const draftable = detail.locations.filter((l) => l.state === 'reported' && !l.inNotice)
+  return (
+    <main className="page">
+      <StaffBar role={staff.role} />
+      <p>
+        <LocalLink to="/staff/cases">{t('queue.case.back')}</LocalLink>
+      </p>
+      <h1>{t('queue.case.title', { caseNumber: detail.caseNumber })}</h1>
+      {actionData?.done && actionData.done !== 'previewed' && actionData.done !== 'revealed' ? (
+        <p className="notice-box" role="status">
+          {t(`queue.case.done.${actionData.done}`)}
+        </p>
+      ) : null}
+      <ErrorList id="case-error" errors={actionData?.error ? [message(actionData.error)] : undefined} />
+
+      <dl className="hashes">
+        <dt>{t('queue.list.state')}</dt>
+        <dd>{t(`queue.caseState.${detail.state}`)}</dd>
+        <dt>{t('queue.list.opened')}</dt>
+        <dd>
+          <When ms={detail.createdAt} />
+        </dd>
+        <dt>{t('queue.list.requester')}</dt>
+        <dd>{t(`queue.requester.${detail.requester}`)}</dd>
+        <dt>{t('queue.case.consent')}</dt>
+        <dd>{detail.noticesConsent ? t('queue.case.yes') : t('queue.case.no')}</dd>
+      </dl>
+
+      <section aria-labelledby="contact-title">
+        <h2 id="contact-title">{t('queue.case.contactTitle')}</h2>
+        {!detail.hasContact ? (
+          <p>{t('queue.case.noContact')}</p>
+        ) : actionData?.done === 'revealed' && actionData.email ? (
+          // Shown in this response only: reloading the page hides it again.
+          <p data-testid="contact-email">{actionData.email}</p>
+        ) : (
+          <Form method="post">
+            <p className="hint">{t('queue.case.revealHint')}</p>
+            <button type="submit" name="intent" value="reveal" className="button secondary">
+              {t('queue.case.reveal')}
+            </button>
+          </Form>
+        )}
+      </section>
+
+      <section aria-labelledby="hashes-title">
+        <h2 id="hashes-title">{t('queue.case.hashesTitle')}</h2>
+        {detail.hashes.length === 0 ? <p>{t('queue.case.noHashes')}</p> : null}
+        <ul className="file-list">
+          {detail.hashes.map((h) => (
+            <li key={h.id} className="file-row">
+              {t('queue.case.file', { item: h.item })} · {h.kind.toUpperCase()} <code>{h.prefix}…</code>
+              {h.frames > 1 ? <> · {t('queue.case.frames', { count: h.frames })}</> : null} · {t(`queue.hashStatus.${h.status}`)}
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section aria-labelledby="urls-title">
+        <h2 id="urls-title">{t('queue.case.urlsTitle')}</h2>
+        {detail.locations.length === 0 ? <p>{t('queue.case.noUrls')}</p> : null}
+        <Form method="post">
+          <ul className="file-list">
+            {detail.locations.map((l) => {
+              const choosable = draftable.includes(l)
+              return (
+                <li key={l.id} className="file-row">
+                  <label className="choice">
+                    {choosable ? <input type="checkbox" name="locationId" value={l.id} /> : null}
+                    {/* Text, never a link: a reported address may be abusive and should not be one click away. */}
+                    <span className="file-name">{l.url}</span>
+                  </label>
+                  <p className="hint">
+                    {l.providerName ?? t('queue.case.noProvider')} · {t(`queue.locationState.${l.state}`)}
+                    {l.inNotice ? <> · {t('queue.case.inNotice')}</> : null}
+                  </p>
+                </li>
+              )
+            })}
+          </ul>
+          {draftable.length > 0 ? (
+            <button type="submit" name="intent" value="draft" className="button">
+              {t('queue.case.draft')}
+            </button>
+          ) : null}
+        </Form>
+      </section>
+
+      <section aria-labelledby="notices-title">
+        <h2 id="notices-title">{t('queue.case.noticesTitle')}</h2>
+        {exampleOrganisation ? (
+          <p className="notice-box" role="note">
+            {sendingBlocked ? t('queue.case.exampleBlocked') : t('queue.case.exampleWarning')}
+          </p>
+        ) : null}
+        {detail.notices.length === 0 ? <p>{t('queue.case.noNotices')}</p> : null}
+        <ul className="file-list">
+          {detail.notices.map((n) => (
+            <NoticeItem key={n.id} notice={n} />
+          ))}
+        </ul>
+      </section>
+
+      <NotesSection />
+
+      <section aria-labelledby="timeline-title">
+        <h2 id="timeline-title">{t('queue.case.timelineTitle')}</h2>
+        {detail.timeline.length === 0 ? <p>{t('queue.case.noTimeline')}</p> : null}
+        <ol>
+          {detail.timeline.map((e) => (
+            <li key={e.id}>
+              <When ms={e.createdAt} /> · {e.providerName ?? ''} · {e.kind} ({e.actorType})
+            </li>
+          ))}
+        </ol>
+      </section>
+    </main>
+  )
+}
+
+type NoticeDetailView = ReturnType<typeof useLoaderData<typeof loader>>['detail']['notices'][number]
+
+function NoticeItem({ notice: n }: { notice: NoticeDetailView }) {
+  const { t } = useTranslation()
+  const { maxExplanation } = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  const preview = actionData?.preview?.noticeId === n.id ? actionData.preview : null
+  return (
+    <li className="file-row" data-notice-id={n.id}>
+      <div className="file-head">
+        <span className="file-name">{n.providerName}</span>
+        <span>
+          {t(`queue.regime.${n.regime}`)} · {t(`queue.noticeState.${n.state}`)}
+        </span>
+      </div>
+      <dl className="hashes">
+        <dt>{t('queue.case.recipients')}</dt>
+        <dd>{n.recipients.length > 0 ? n.recipients.join(', ') : t('queue.case.noRecipients')}</dd>
+        <dt>{t('queue.case.urlsTitle')}</dt>
+        <dd>{n.urls.join(', ')}</dd>
+        {n.sentAt ? (
+          <>
+            <dt>{t('queue.case.sentAt')}</dt>
+            <dd>
+              <When ms={n.sentAt} />
+            </dd>
+          </>
+        ) : null}
+        {n.deadlineAt ? (
+          <>
+            <dt>{t('queue.case.deadline')}</dt>
+            <dd>
+              <When ms={n.deadlineAt} />
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      {n.placeholder ? <p className="hint">{t('queue.case.placeholder')}</p> : null}
+      {n.state === 'draft' ? (
+        <>
+          <Form method="post">
+            <input type="hidden" name="noticeId" value={n.id} />
+            <label htmlFor={`explanation-${n.id}`}>{t('queue.case.explanation')}</label>
+            <textarea id={`explanation-${n.id}`} name="explanation" defaultValue={n.explanation ?? ''} maxLength={maxExplanation} rows={4} />
+            <div className="actions">
+              <button type="submit" name="intent" value="explanation" className="button secondary">
+                {t('queue.case.saveExplanation')}
+              </button>
+              <button type="submit" name="intent" value="preview" className="button secondary">
+                {t('queue.case.preview')}
+              </button>
+            </div>
+          </Form>
+          <Form method="post">
+            <input type="hidden" name="noticeId" value={n.id} />
+            <button type="submit" name="intent" value="send" className="button">
+              {t('queue.case.send')}
+            </button>
+          </Form>
+        </>
+      ) : null}
+      {preview ? (
+        <div data-testid="notice-preview">
+          <p>
+            {t('queue.case.previewTo')} {preview.to.join(', ')}
+            <br />
+            {t('queue.case.previewSubject')} {preview.subject}
+          </p>
+          <pre>{preview.text}</pre>
+        </div>
+      ) : null}
+    </li>
+  )
+}
+
+function NotesSection() {
+  const { t } = useTranslation()
+  const message = useStaffMessage()
+  const { detail } = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  const navigation = useNavigation()
+  const [form, fields] = useForm({
+    id: 'case-note-form',
+    lastResult: actionData?.note,
+    constraint: getZodConstraint(NoteSchema),
+    shouldValidate: 'onBlur',
+    shouldRevalidate: 'onInput',
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: NoteSchema }),
+  })
+  return (
+    <section aria-labelledby="notes-title">
+      <h2 id="notes-title">{t('queue.case.notesTitle')}</h2>
+      {detail.notes.length === 0 ? <p>{t('queue.case.noNotes')}</p> : null}
+      <ul className="file-list">
+        {detail.notes.map((n) => (
+          <li key={n.id} className="file-row">
+            <p className="hint">
+              <When ms={n.createdAt} /> · {n.author ?? t('queue.case.formerStaff')}
+            </p>
+            {/* React escapes text: a note is shown exactly as typed, never as markup. */}
+            <p style={{ whiteSpace: 'pre-wrap' }}>{n.body}</p>
+          </li>
+        ))}
+      </ul>
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="intent" value="note" />
+        <label htmlFor={fields.body.id}>{t('queue.case.noteLabel', { max: MAX_NOTE_LENGTH })}</label>
+        <textarea {...getTextareaProps(fields.body)} rows={4} aria-describedby={fields.body.errors?.length ? `${fields.body.id}-error` : undefined} />
+        <ErrorList id={`${fields.body.id}-error`} errors={fields.body.errors?.map(message)} />
+        <button type="submit" className="button secondary" disabled={navigation.state === 'submitting'}>
+          {t('queue.case.addNote')}
+        </button>
+      </Form>
+    </section>
+  )
+}
