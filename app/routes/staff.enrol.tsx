@@ -1,20 +1,14 @@
 import { getFormProps, getInputProps, useForm } from '@conform-to/react'
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4'
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { LocalLink } from '~/components/chrome'
 import { ErrorList } from '~/components/forms'
-import { CodeField, staffMeta, useStaffMessage, withLng } from '~/components/staff'
+import { CodeField, staffMeta, useStaffMessage } from '~/components/staff'
 import { i18next } from '~/i18next.server'
-import { getDb } from '~/lib/db.server'
-import {
-  clearStaffSessionCookie,
-  requirePendingStaff,
-  requireSameOrigin,
-  staffSessionCookie,
-  staffTokenFrom,
-} from '~/lib/staff-session.server'
+import { codeStepAction } from '~/lib/staff-code-step.server'
+import { requirePendingStaff } from '~/lib/staff-session.server'
 import { TotpCodeSchema } from '~/models/staff-auth.schema'
 import { confirmEnrolment, getEnrolment } from '~/models/staff-auth.server'
 
@@ -27,22 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  requireSameOrigin(request)
-  const token = staffTokenFrom(request)
-  const submission = parseWithZod(await request.formData(), { schema: TotpCodeSchema })
-  if (submission.status !== 'success') return data({ result: submission.reply({ hideFields: ['code'] }) }, { status: 400 })
-  const result = token ? await confirmEnrolment(getDb(), token, submission.value.code) : ({ ok: false, reason: 'expired' } as const)
-  if (result.ok) {
-    return redirect(withLng(request, '/staff'), { status: 303, headers: { 'Set-Cookie': staffSessionCookie(result.token) } })
-  }
-  if (result.reason === 'expired') {
-    throw redirect(withLng(request, '/staff/sign-in?notice=expired'), { status: 303, headers: { 'Set-Cookie': clearStaffSessionCookie() } })
-  }
-  const throttled = result.reason === 'throttled'
-  return data(
-    { result: submission.reply({ formErrors: [throttled ? 'staff.code.throttled' : 'staff.code.invalid'], hideFields: ['code'] }) },
-    { status: throttled ? 429 : 400 },
-  )
+  return codeStepAction(request, confirmEnrolment)
 }
 
 export default function StaffEnrol() {
