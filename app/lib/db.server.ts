@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import type { Database } from '../../db/schema'
-import { getEnv, type Env } from './env.server'
+import { EnvError, getEnv, type Env } from './env.server'
 import { singleton } from './singleton.server'
 
 export type Engine = 'sqlite' | 'postgres'
@@ -43,6 +43,18 @@ export function connect(config: Env['database'], options: { poolSize?: number } 
   sqlite.pragma('foreign_keys = ON')
   // Wait for another writer (a second process, a backup) instead of failing at once.
   sqlite.pragma('busy_timeout = 5000')
+  // A pragma can quietly not take (an in-memory file, a file system without
+  // shared memory, a read-only folder): refuse to run rather than risk data.
+  const journal = String(sqlite.pragma('journal_mode', { simple: true })).toLowerCase()
+  const synchronous = Number(sqlite.pragma('synchronous', { simple: true }))
+  if (journal !== 'wal' || synchronous !== 2) {
+    sqlite.close()
+    throw new EnvError(
+      `Takeback cannot start: the SQLite database ${config.file} runs with journal_mode=${journal} and synchronous=${synchronous}, ` +
+        'but it must run with journal_mode=WAL and synchronous=FULL (2), or a crash or power cut could lose or corrupt cases. ' +
+        'Put the database on a local disk the app can write to (not a network share), or use PostgreSQL.',
+    )
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
   return { db, engine: 'sqlite', close: () => db.destroy() }
 }
