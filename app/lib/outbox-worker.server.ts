@@ -3,7 +3,8 @@
  * transaction that causes it (outbox.server.ts); this worker sends the rows
  * later: each row once in the normal case, and never lost.
  *
- * A worker claims due rows with one UPDATE (claimed_at, claimed_by), sends
+ * A worker claims due rows with one UPDATE (claimed_at, claimed_by; on
+ * PostgreSQL with FOR UPDATE SKIP LOCKED, see claimDue), sends
  * them, and records the result with an UPDATE that only succeeds while it
  * still holds the claim. A worker that dies leaves its claim behind; after
  * `leaseMs` another worker may claim the row again. So a row is sent twice
@@ -16,6 +17,7 @@
  */
 import crypto from 'node:crypto'
 import os from 'node:os'
+import { PostgresAdapter } from 'kysely'
 import { z } from 'zod'
 import type { Outbox } from '../../db/schema'
 import { decryptPersonal, DecryptionError } from './crypto.server'
@@ -60,39 +62,56 @@ export interface ClaimOptions {
 }
 
 /**
+ * True on PostgreSQL. Asked of the adapter rather than of the environment,
+ * so it is right for whatever connection (or transaction) the caller passes.
+ */
+function lockingEngine(db: DB): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}
+
+/**
  * Claim up to `limit` due rows for `workerId` and return them, due first.
  * Due: not sent, not dead, next_attempt_at reached, and not claimed by a
  * worker whose lease is still running.
+ *
+ * One statement on both engines: `with due as materialized (select ... limit
+ * n) update outbox ... where id in (select id from due) returning *`. On
+ * PostgreSQL the CTE also says FOR UPDATE SKIP LOCKED, so of several
+ * instances claiming at once each takes rows the others have not locked,
+ * instead of waiting for them and coming away with fewer. MATERIALIZED makes
+ * it run once: a subquery inside the UPDATE's WHERE may be rescanned, and a
+ * rescan that skips the rows this very statement just locked picks the next
+ * ones, claiming more than `limit`. SQLite has no row locks and runs one
+ * writer at a time, so there the statement is atomic as it stands.
  */
 export async function claimDue(db: DB, { workerId, limit, leaseMs, now }: ClaimOptions): Promise<Outbox[]> {
   const staleBefore = now - leaseMs
+  const skipLocked = lockingEngine(db)
   const rows = await db
+    .with(
+      (cte) => cte('due').materialized(),
+      (qb) =>
+        qb
+          .selectFrom('outbox')
+          .select('id')
+          .where('sent_at', 'is', null)
+          .where('dead_at', 'is', null)
+          .where('next_attempt_at', '<=', now)
+          .where((w) => w.or([w('claimed_at', 'is', null), w('claimed_at', '<', staleBefore)]))
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(limit)
+          .$if(skipLocked, (q) => q.forUpdate().skipLocked()),
+    )
     .updateTable('outbox')
     .set({ claimed_at: now, claimed_by: workerId })
     .where((eb) =>
       eb.and([
-        eb(
-          'id',
-          'in',
-          eb
-            .selectFrom('outbox as due')
-            .select('due.id')
-            .where('due.sent_at', 'is', null)
-            .where('due.dead_at', 'is', null)
-            .where('due.next_attempt_at', '<=', now)
-            .where((w) => w.or([w('due.claimed_at', 'is', null), w('due.claimed_at', '<', staleBefore)]))
-            .orderBy('due.next_attempt_at')
-            .orderBy('due.id')
-            .limit(limit),
-        ),
-        // The same conditions again, on the row being updated. On PostgreSQL
-        // (READ COMMITTED) a second worker's subquery can pick the rows the
-        // first is claiming; it then waits for the first's row locks, and
-        // when the first commits it re-checks this WHERE against the new row
-        // version, but does not re-run the subquery. Only these outer
-        // conditions make it skip a row that is now claimed, without FOR
-        // UPDATE SKIP LOCKED, which SQLite lacks. SQLite runs one writer at a
-        // time, so there the statement is atomic anyway.
+        eb('id', 'in', eb.selectFrom('due').select('due.id')),
+        // The same conditions again, on the row being updated. SKIP LOCKED
+        // skips rows another claim holds now; a row whose claim committed
+        // between our snapshot and our lock is re-read by PostgreSQL (READ
+        // COMMITTED), and only these outer conditions then leave it alone.
         eb('sent_at', 'is', null),
         eb('dead_at', 'is', null),
         eb('next_attempt_at', '<=', now),
@@ -173,6 +192,8 @@ export async function deliverOne(db: DB, mailer: Mailer, row: Outbox, options: D
       text: row.text_body,
       html: row.html_body,
       messageId: row.message_id,
+      // Reply-To, In-Reply-To and References as enqueueEmail stored them; the
+      // mailer checks every value again before nodemailer sees it.
       headers: parseHeaders(row.headers),
       outboxId: row.id,
     }

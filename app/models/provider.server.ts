@@ -332,6 +332,27 @@ export async function revokeApiKey(db: DB, keyId: string, actor: Actor, now = Da
   })
 }
 
+export interface ApiKeyView {
+  id: string
+  /** The characters after `tbk_` kept in clear; the key itself is never readable again. */
+  prefix: string
+  createdAt: number
+  lastUsedAt: number | null
+  revokedAt: number | null
+}
+
+/** A provider's API keys, newest first, revoked ones included, by prefix only. */
+export async function listApiKeys(db: DB, providerId: string): Promise<ApiKeyView[]> {
+  const rows = await db
+    .selectFrom('provider_api_key')
+    .select(['id', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('provider_id', '=', providerId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
+  return rows.map((r) => ({ id: r.id, prefix: r.prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }))
+}
+
 /**
  * The provider an API key belongs to, or null for an unknown or revoked key
  * or a disabled provider. Records when the key was last used, at most once a

@@ -4,6 +4,7 @@ import { Fragment } from 'react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
 import { BarChart } from '~/components/bar-chart'
+import { LocalLink } from '~/components/chrome'
 import { ErrorList } from '~/components/forms'
 import { StaffBar, staffMeta, When } from '~/components/staff'
 import { i18next } from '~/i18next.server'
@@ -107,6 +108,13 @@ export default function StaffDashboard() {
                       <li key={step}>{t(`dashboard.nextSteps.${step}`)}</li>
                     ))}
                   </ul>
+                  <p className="actions">
+                    <LocalLink to={`/staff/cases/${n.caseId}`}>{t('followup.dashboard.followUp')}</LocalLink>
+                    {/* The packet needs the overdue mark, which the next deadline run makes. */}
+                    {n.nextSteps.includes('ftc_complaint') && n.overdueAt !== null ? (
+                      <LocalLink to={`/staff/notices/${n.noticeId}/ftc`}>{t('followup.dashboard.ftc')}</LocalLink>
+                    ) : null}
+                  </p>
                 </dd>
               </dl>
             </li>

@@ -9,6 +9,7 @@ import type { Outbox } from '../../db/schema'
 import { encryptPersonal } from '../../app/lib/crypto.server'
 import { connect, getDb } from '../../app/lib/db.server'
 import { getEnv } from '../../app/lib/env.server'
+import { ValidationError } from '../../app/lib/errors.server'
 import { newId } from '../../app/lib/ids.server'
 import { createMailer, listMailFiles, redactAddresses, smtpOptionsFromUrl, type Mailer } from '../../app/lib/mailer.server'
 import { enqueueEmail } from '../../app/lib/outbox.server'
@@ -114,6 +115,60 @@ describe(`outbox delivery (${inject('engine')})`, () => {
     const second = await runOutboxOnce(getDb(), mailer, { workerId: 'w2', from: FROM, now: t0 + 1000 })
     expect(second.claimed).toBe(0)
     expect(server.messages).toHaveLength(1)
+  })
+
+  it('sends Reply-To, In-Reply-To and References as queued', async () => {
+    const { server, mailer } = await smtp()
+    const t0 = Date.now()
+    const queued = await getDb()
+      .transaction()
+      .execute((trx) =>
+        enqueueEmail(
+          trx,
+          {
+            kind: 'notice.reminder',
+            to: TO,
+            subject: 'Reminder',
+            text: 'Plain body',
+            replyTo: 'notices@helpline.example',
+            inReplyTo: '<notice-1.2@takeback.test>',
+            references: ['<notice-1@takeback.test>', '<notice-1.2@takeback.test>'],
+          },
+          t0,
+        ),
+      )
+    expect(JSON.parse((await row(queued.id)).headers!)).toEqual({
+      'Reply-To': 'notices@helpline.example',
+      'In-Reply-To': '<notice-1.2@takeback.test>',
+      References: '<notice-1@takeback.test> <notice-1.2@takeback.test>',
+    })
+    expect(await runOutboxOnce(getDb(), mailer, { workerId: 'w1', from: FROM, now: t0 })).toMatchObject({ sent: 1 })
+    const mail = server.messages[0]!
+    expect(mail.parsed.replyTo?.value.map((a) => a.address)).toEqual(['notices@helpline.example'])
+    expect(mail.parsed.inReplyTo).toBe('<notice-1.2@takeback.test>')
+    expect(mail.parsed.references).toEqual(['<notice-1@takeback.test>', '<notice-1.2@takeback.test>'])
+    // The reply address never becomes a recipient.
+    expect(mail.to).toEqual([TO])
+  })
+
+  const badHeaders: Array<[string, Partial<Parameters<typeof enqueueEmail>[1]>, string]> = [
+    ['Reply-To with CR LF', { replyTo: 'notices@helpline.example\r\nBcc: thief@evil.example' }, 'replyTo'],
+    ['Reply-To with U+2028', { replyTo: 'notices@helpline.example\u2028Bcc: thief@evil.example' }, 'replyTo'],
+    ['Reply-To with two addresses', { replyTo: 'notices@helpline.example, thief@evil.example' }, 'replyTo'],
+    ['In-Reply-To with LF', { inReplyTo: '<a@b.example>\nBcc: thief@evil.example' }, 'inReplyTo'],
+    ['In-Reply-To with U+2028', { inReplyTo: '<a@b.example>\u2028Bcc: thief@evil.example' }, 'inReplyTo'],
+    ['References with CR', { references: ['<a@b.example>', '<c@d.example>\rBcc: thief@evil.example'] }, 'references'],
+    ['References with U+2028', { references: ['<a@b.example>\u2028Bcc: thief@evil.example'] }, 'references'],
+    ['References that are not Message-IDs', { references: ['thief@evil.example'] }, 'references'],
+  ]
+
+  it.each(badHeaders)('refuses %s and stores nothing', async (_name, extra, field) => {
+    const attempt = getDb()
+      .transaction()
+      .execute((trx) => enqueueEmail(trx, { kind: 'test', to: TO, subject: 'Hello', text: 'Body', ...extra }))
+    await expect(attempt).rejects.toMatchObject({ field })
+    await expect(attempt).rejects.toBeInstanceOf(ValidationError)
+    expect(await getDb().selectFrom('outbox').select('id').execute()).toEqual([])
   })
 
   it('retries after a 451 with backoff and delivers exactly once, recording one failed attempt', async () => {
@@ -277,39 +332,79 @@ describe(`outbox delivery (${inject('engine')})`, () => {
     }
   })
 
-  // The race the simple test above can miss: B's statement starts while A's
-  // claim is not yet committed, so B's subquery picks A's rows and B waits for
-  // A's row locks. SQLite cannot get here (one writer at a time, and a
-  // blocked better-sqlite3 call would block this very process).
-  it.runIf(inject('engine') === 'postgres')('skips rows another worker claimed while this one waited for their locks', async () => {
+  // The race the simple test above can miss: B claims while A's claim is not
+  // yet committed. With FOR UPDATE SKIP LOCKED, B neither waits for A's row
+  // locks nor takes A's rows: it claims other rows at once. (Without it, B
+  // would wait for A's locks; the loop below fails as soon as it sees that.)
+  // SQLite cannot get here (one writer at a time, and a blocked
+  // better-sqlite3 call would block this very process).
+  it.runIf(inject('engine') === 'postgres')('skips rows another worker holds, without waiting for their locks', async () => {
     const config = getEnv().database
     const a = connect(config, { poolSize: 1 })
     const b = connect(config, { poolSize: 1 })
     try {
       const t0 = Date.now()
       for (let i = 0; i < 10; i++) await insertRow({ now: t0 })
-      let claimedByB: Promise<Outbox[]> | undefined
+      let idsB: string[] = []
       const claimedByA = await a.db.transaction().execute(async (trx) => {
         const rows = await claimDue(trx, { workerId: 'A', limit: 5, leaseMs: LEASE, now: t0 })
-        claimedByB = claimDue(b.db, { workerId: 'B', limit: 5, leaseMs: LEASE, now: t0 })
-        // Commit only once B is really waiting for A's row locks.
-        const deadline = Date.now() + 10_000
-        for (;;) {
+        let settled = false
+        const claimedByB = claimDue(b.db, { workerId: 'B', limit: 5, leaseMs: LEASE, now: t0 }).finally(() => {
+          settled = true
+        })
+        // B must finish while A still holds its uncommitted claim, and never wait on a lock meanwhile.
+        while (!settled) {
           const { rows: waiting } = await sql<{ n: number }>`
             select count(*)::int as n from pg_stat_activity
             where datname = current_database() and wait_event_type = 'Lock'`.execute(getDb())
-          if ((waiting[0]?.n ?? 0) > 0) break
-          if (Date.now() > deadline) throw new Error('B never waited for the row locks')
+          if ((waiting[0]?.n ?? 0) > 0) throw new Error('B waited for the row locks of A')
           await new Promise((r) => setTimeout(r, 10))
         }
+        idsB = (await claimedByB).map((r) => r.id)
         return rows
       })
       const idsA = claimedByA.map((r) => r.id)
-      const idsB = (await claimedByB!).map((r) => r.id)
       expect(idsA).toHaveLength(5)
+      expect(idsB).toHaveLength(5)
       expect(idsB.filter((id) => idsA.includes(id))).toEqual([])
       const owners = await getDb().selectFrom('outbox').select(['id', 'claimed_by']).where('id', 'in', idsA).execute()
       expect(owners.map((r) => r.claimed_by)).toEqual(['A', 'A', 'A', 'A', 'A'])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it.runIf(inject('engine') === 'postgres')('shares 50 due rows between two workers claiming at once, none claimed twice', async () => {
+    const config = getEnv().database
+    const a = connect(config, { poolSize: 2 })
+    const b = connect(config, { poolSize: 2 })
+    try {
+      const t0 = Date.now()
+      const ids: string[] = []
+      for (let i = 0; i < 50; i++) ids.push(await insertRow({ now: t0 }))
+      // Each claim holds its row locks a moment (as a worker's transaction would), so the other's claims overlap it.
+      const drain = async (conn: typeof a, workerId: string) => {
+        const mine: string[] = []
+        for (;;) {
+          const rows = await conn.db.transaction().execute(async (trx) => {
+            const claimed = await claimDue(trx, { workerId, limit: 4, leaseMs: LEASE, now: t0 })
+            await sql`select pg_sleep(0.005)`.execute(trx)
+            return claimed
+          })
+          if (rows.length === 0) return mine
+          // Never more than asked for (a rescanned SKIP LOCKED subquery would take more).
+          expect(rows.length).toBeLessThanOrEqual(4)
+          mine.push(...rows.map((r) => r.id))
+        }
+      }
+      const [byA, byB] = await Promise.all([drain(a, 'A'), drain(b, 'B')])
+      expect(byA.filter((id) => byB.includes(id))).toEqual([])
+      expect(new Set(byA).size).toBe(byA.length)
+      expect(new Set(byB).size).toBe(byB.length)
+      expect([...byA, ...byB].sort()).toEqual([...ids].sort())
+      const stored = await getDb().selectFrom('outbox').select(['id', 'claimed_by']).execute()
+      for (const r of stored) expect(r.claimed_by).toBe(byA.includes(r.id) ? 'A' : 'B')
     } finally {
       await a.close()
       await b.close()
