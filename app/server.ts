@@ -15,7 +15,9 @@ import { log, loggablePath } from './lib/log.server'
 import { organisationFromEnv, type Organisation } from './lib/organisation.server'
 import { startInProcessWorker } from './lib/outbox-worker.server'
 import { securityHeaders } from './lib/security-headers.server'
+import { startMatchIndex } from './matching/match-index.server'
 import { startDeadlineWorker } from './models/deadline.server'
+import { retentionPolicyFromEnv, startRetentionJob } from './models/retention.server'
 import { openSetupLink } from './models/staff.server'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -25,6 +27,8 @@ let org: Organisation
 try {
   env = getEnv()
   org = organisationFromEnv()
+  // Opening the database checks its safety settings (SQLite: WAL, synchronous FULL).
+  getConnection()
 } catch (error) {
   if (error instanceof EnvError) {
     console.error(error.message)
@@ -44,6 +48,11 @@ const outboxWorker = startInProcessWorker()
 // Reminders and overdue marks run beside the in-process mail worker; with
 // OUTBOX_WORKER=off, `npm run worker` runs them. Two runners never act twice.
 const deadlineWorker = outboxWorker ? startDeadlineWorker({ db: connection.db, org, intervalMs: 60_000 }) : null
+// Retention (hourly) runs with them; concurrent runs in several processes never act twice.
+const retentionJob = outboxWorker ? startRetentionJob({ db: connection.db, policy: retentionPolicyFromEnv() }) : null
+// Every instance keeps its own match index for /api/v1/match, loaded now and
+// refreshed from the database; instances converge on what the database says.
+const matchIndex = startMatchIndex(env.MATCH_REFRESH_MS, connection.db)
 
 const setupToken = await openSetupLink(connection.db)
 if (setupToken) {
@@ -77,6 +86,10 @@ app.use((req, res, next) => {
 // 403. (Remix's own origin check would otherwise answer it with a 500.)
 // 'null' is let through: with Referrer-Policy no-referrer, Chromium sends
 // Origin: null on our own form posts; staff routes check Origin themselves.
+// No Origin at all is let through too: that is how server-side clients of the
+// provider API (/api/v1, HMA) post, and they authenticate with a key in a
+// header, never a cookie, so there is nothing for another site to ride on
+// (see app/lib/provider-api.server.ts).
 const ownOrigins = new Set([new URL(env.PUBLIC_URL).origin])
 app.use((req, res, next) => {
   const origin = req.get('origin')
@@ -118,7 +131,7 @@ function stop(signal: string) {
   log.info({ signal }, 'stopping')
   server.close(() => {
     // Let a delivery in flight finish, so it is recorded as sent rather than retried.
-    void Promise.all([outboxWorker?.stop(), deadlineWorker?.stop()])
+    void Promise.all([outboxWorker?.stop(), deadlineWorker?.stop(), retentionJob?.stop(), matchIndex.stop()])
       .then(() => connection.close())
       .finally(() => process.exit(0))
   })

@@ -117,6 +117,8 @@ export interface CaseHashTable {
   updated_at: Millis
   withdrawn_at: Millis | null
   disabled_at: Millis | null
+  /** When a caseworker last decided its review (disable or keep); null before any decision. */
+  review_at: Defaulted<Millis | null>
 }
 
 export interface CaseLocationTable {

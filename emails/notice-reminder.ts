@@ -14,7 +14,7 @@
  * organisation, and points only to the response page.
  */
 import type { Regime } from '../db/schema'
-import { formatUtc, renderBlocks, type Block, type Organisation, type RenderedNotice } from './notice'
+import { answerLinkBlock, formatUtc, renderBlocks, type Block, type Organisation, type RenderedNotice } from './notice'
 
 export interface ReminderProps {
   /** The notice id, the reference the provider already has. */
@@ -121,6 +121,7 @@ export function noticeReminder(props: ReminderProps): RenderedNotice {
       text: `Please tell us what you did, quoting reference ${props.reference}, at this page${anonymous ? '' : `, or by email to ${props.organisation.email}`}:`,
     },
     { type: 'link', url: props.responseUrl },
+    answerLinkBlock(),
     {
       type: 'paragraph',
       text: 'Please write only to us, not to the person depicted, and do not send us copies of the material: the web addresses above are all you need.',

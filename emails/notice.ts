@@ -50,7 +50,7 @@ export interface NoticeProps {
   childSexualAbuseMaterial: boolean
   /** The caseworker's free text; plain text, escaped in the HTML. */
   explanation: string | null
-  /** Where the provider tells us what it did. */
+  /** Where the provider tells us what it did: the notice's signed answer link. */
   responseUrl: string
   /** Epoch milliseconds. */
   sentAt: number
@@ -287,6 +287,20 @@ export function contactBlocks(props: NoticeProps, heading = 'Contact information
   ]
 }
 
+/**
+ * What the answer link does, said under it: mail filters open links, and a
+ * provider should know that doing so records nothing.
+ */
+export function answerLinkBlock(): Block {
+  return {
+    type: 'paragraph',
+    text:
+      'Opening the page only shows this notice and what has been recorded so far. Nothing is recorded until you press one of its buttons: ' +
+      'received, removed (from all or some addresses), not found, declined (with your reason), or not yours (with who to contact instead). ' +
+      'The link is for your team: anyone who has it can answer this notice.',
+  }
+}
+
 /** Where and how the provider answers. `alsoByEmail` adds the organisation's address. */
 export function responseBlocks(props: NoticeProps, alsoByEmail: boolean): Block[] {
   const email = alsoByEmail ? `, or by email to ${props.organisation.email}` : ''
@@ -297,6 +311,7 @@ export function responseBlocks(props: NoticeProps, alsoByEmail: boolean): Block[
       text: `Please tell us what you did, quoting reference ${props.reference}, at this page${email}:`,
     },
     { type: 'link', url: props.responseUrl },
+    answerLinkBlock(),
   ]
 }
 

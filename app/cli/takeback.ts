@@ -6,6 +6,7 @@
  *       line per file. Nothing is sent anywhere.
  *   provider add ...   enter a service provider and make its API key
  *   case create ...    open a case from the output of `hash`
+ *   scan --feed ...    match the images and videos in a folder against a hash list
  *
  * Exit codes: 0 done, 1 failed (a file could not be hashed, the database
  * could not be reached), 2 wrong usage or bad input (nothing was saved).
@@ -42,6 +43,15 @@ Commands:
       notices and is needed with --url. --requester defaults to helper.
       Prints {"caseNumber", "secret"} as one JSON line; give both to the
       survivor: the secret is shown only this once.
+
+  scan --feed EXPORT.ndjson [--max-distance N] DIR
+      Hash every image and video under DIR on this machine and match them
+      against a native hash export (GET /api/v1/hashes/export); nothing is sent.
+      Prints one JSON line per match: file (relative to DIR), kind (pdq, md5,
+      sha256, or vpdq for a video frame), value, and matched {type, value,
+      distance}. PDQ matches within --max-distance bits (default and most 31);
+      MD5 and SHA-256 match exactly; only active hashes count. A summary goes to
+      standard error.
 
   provider and case use the database that DATABASE_URL (or DATA_DIR) names,
   and bring its schema up to date first.
@@ -96,6 +106,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   // Loaded when used: hashing needs no database driver, argon2 or settings.
   provider: async (args) => (await import('./provider-command')).providerCommand(args, USAGE),
   case: async (args) => (await import('./case-command')).caseCommand(args, USAGE),
+  scan: async (args) => (await import('./scan')).scanCommand(args, USAGE),
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -40,13 +40,17 @@ export function withLng(request: Request, path: string): string {
 }
 
 /** The staff member's links and the sign-out button, above each signed-in staff page. */
-export function StaffBar({ role }: { role: StaffRole }) {
+/** `reviewCount`: hashes waiting for review, when the page's loader counted them (countPendingReviews). */
+export function StaffBar({ role, reviewCount }: { role: StaffRole; reviewCount?: number }) {
   const { t } = useTranslation()
   return (
     <div className="status-head">
       <nav className="actions" aria-label={t('staff.nav.label')}>
         <LocalLink to="/staff">{t('staff.nav.home')}</LocalLink>
         {role === 'admin' ? <LocalLink to="/staff/admin/staff">{t('staff.nav.admin')}</LocalLink> : null}
+        <LocalLink to="/staff/cases/new">{t('intake.nav')}</LocalLink>
+        <LocalLink to="/staff/review">{reviewCount === undefined ? t('review.nav') : t('review.navCount', { count: reviewCount })}</LocalLink>
+        {role === 'admin' ? <LocalLink to="/staff/admin/providers">{t('providers.nav')}</LocalLink> : null}
       </nav>
       <Form method="post" action="/staff/sign-out">
         <button type="submit" className="button secondary">

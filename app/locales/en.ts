@@ -1,7 +1,19 @@
 // English: the reference language. Every other file in this folder has the same keys.
+import intake from './en/intake'
+import providerAnswer from './en/provider-answer'
+import providers from './en/providers'
+import review from './en/review'
+import followup from './en/followup'
+import timeline from './en/timeline'
 export const name = 'English'
 
 const en = {
+  followup,
+  timeline,
+  review,
+  providers,
+  intake,
+  providerAnswer,
   brand: 'Takeback',
   skipToContent: 'Skip to main content',
   language: { label: 'Language' },

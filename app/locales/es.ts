@@ -1,9 +1,21 @@
 // Español. Same keys as en.ts; TypeScript refuses a missing or extra one.
 import type { Messages } from '../i18n'
+import intake, { validation as intakeValidation } from './es/intake'
+import providerAnswer, { validation as providerAnswerValidation } from './es/provider-answer'
+import providers, { validation as providersValidation } from './es/providers'
+import review, { validation as reviewValidation } from './es/review'
+import followup, { validation as followupValidation } from './es/followup'
+import timeline from './es/timeline'
 
 export const name = 'Español'
 
 const es: Messages = {
+  followup,
+  timeline,
+  review,
+  providers,
+  intake,
+  providerAnswer,
   brand: 'Takeback',
   skipToContent: 'Ir al contenido principal',
   language: { label: 'Idioma' },
@@ -571,6 +583,11 @@ export default es
 
 /** Validation messages, keyed by their English text (the schemas are written in English). */
 export const validation: Record<string, string> = {
+  ...followupValidation,
+  ...reviewValidation,
+  ...providersValidation,
+  ...intakeValidation,
+  ...providerAnswerValidation,
   'Add at least one picture or video, or a web address.': 'Añade al menos una foto o un vídeo, o una dirección web.',
   'Add at least one picture or video.': 'Añade al menos una foto o un vídeo.',
   'Add at least one web address.': 'Añade al menos una dirección web.',

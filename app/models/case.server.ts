@@ -43,6 +43,8 @@ import { log } from '../lib/log.server'
 import { enqueueEmail } from '../lib/outbox.server'
 import { hashPassword, verifyPassword } from '../lib/passwords.server'
 import { hitRateLimit, type RateLimit } from '../lib/rate-limit.server'
+import enReview from '../locales/en/review'
+import esReview from '../locales/es/review'
 import { createSurvivorSession, destroyCaseSessions } from '../lib/survivor-session.server'
 import { randomToken, tokenHash } from '../lib/tokens.server'
 import { appendAudit } from './audit.server'
@@ -134,8 +136,61 @@ function chunks<T>(items: readonly T[], size = INSERT_CHUNK): T[][] {
 
 const isFlatPdq = (value: string) => value === PDQ_ALL_ZERO || value === PDQ_ALL_ONES
 
-/** Store the hashes of `files` as items firstItem, firstItem+1, ...; returns how many rows. */
-async function insertHashes(trx: Trx, caseId: string, files: readonly HashItem[], firstItem: number, now: number): Promise<number> {
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * Refuse `adding` new hash values when they would pass the per-case or the
+ * per-day cap (HASH_CAP_PER_CASE, HASH_CAP_PER_DAY), so a flood cannot swamp
+ * the list providers check every upload against. Counted in stored rows,
+ * withdrawn ones included, so adding and taking back cannot get round it.
+ * The message is worded in the case's language: it carries numbers, so the
+ * English-keyed `validation` map could not translate it.
+ */
+async function checkHashCaps(trx: Trx, caseId: string, adding: number, language: string, now: number): Promise<void> {
+  if (adding === 0) return
+  const { HASH_CAP_PER_CASE, HASH_CAP_PER_DAY } = getEnv()
+  const es = language === 'es'
+  const caps = (es ? esReview : enReview).caps
+  const format = (n: number) => n.toLocaleString(es ? 'es' : 'en')
+  const inCase = await trx
+    .selectFrom('case_hash')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('case_id', '=', caseId)
+    .executeTakeFirst()
+  const have = Number(inCase?.n ?? 0)
+  if (have + adding > HASH_CAP_PER_CASE) {
+    log.warn({ event: 'case.hash_cap', cap: 'case', adding }, 'new hashes refused: over the per-case cap')
+    const message = caps.perCase
+      .replace('{{count}}', format(have))
+      .replace('{{adding}}', format(adding))
+      .replace('{{max}}', format(HASH_CAP_PER_CASE))
+    throw new ValidationError('files', message)
+  }
+  const today = await trx
+    .selectFrom('case_hash')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('created_at', '>', now - DAY_MS)
+    .executeTakeFirst()
+  if (Number(today?.n ?? 0) + adding > HASH_CAP_PER_DAY) {
+    log.warn({ event: 'case.hash_cap', cap: 'day', adding }, 'new hashes refused: over the daily cap')
+    throw new ValidationError('files', caps.perDay)
+  }
+}
+
+/**
+ * Store the hashes of `files` as items firstItem, firstItem+1, ...; returns
+ * how many rows. Every way hashes come in (the web form, the status page's
+ * "add files", assisted intake and the command line) passes here, so the caps
+ * are checked here, before anything is stored.
+ */
+async function insertHashes(
+  trx: Trx,
+  caseId: string,
+  files: readonly HashItem[],
+  firstItem: number,
+  now: number,
+  language: string,
+): Promise<number> {
   const rows = files.flatMap((file, i) => {
     const item = firstItem + i
     const row = (kind: HashKind, value: string, quality: number | null = null, frame: { number: number; ms: number } | null = null) => ({
@@ -165,6 +220,7 @@ async function insertHashes(trx: Trx, caseId: string, files: readonly HashItem[]
         .map((f) => row('vpdq', f.pdq, f.quality, { number: f.frame, ms: Math.round(f.timestamp * 1000) })),
     ]
   })
+  await checkHashCaps(trx, caseId, rows.length, language, now)
   for (const chunk of chunks(rows)) await trx.insertInto('case_hash').values(chunk).execute()
   return rows.length
 }
@@ -303,7 +359,7 @@ export async function createCase(
       const stored: StoredResponse = { ...result, request: fingerprint }
       await trx.updateTable('idempotency_key').set({ response: encryptPersonal(JSON.stringify(stored)) }).where('key', '=', key).execute()
 
-      const hashes = await insertHashes(trx, caseId, request.files, 1, now)
+      const hashes = await insertHashes(trx, caseId, request.files, 1, now, request.language)
       await insertLocations(trx, caseId, request.urls, now)
       await appendAudit(
         trx,
@@ -573,7 +629,7 @@ export async function addHashes(db: DB, caseId: string, input: AddHashesInput, n
       .select((eb) => eb.fn.max('item').as('item'))
       .where('case_id', '=', caseId)
       .executeTakeFirst()
-    const hashes = await insertHashes(trx, caseId, files, Number(last?.item ?? 0) + 1, now)
+    const hashes = await insertHashes(trx, caseId, files, Number(last?.item ?? 0) + 1, now, c.language)
     await appendAudit(trx, survivorAudit(caseId, 'case.hashes_added', { files: files.length, hashes }), now)
     return { files: files.length, hashes }
   })

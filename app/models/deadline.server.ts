@@ -23,10 +23,11 @@ import { decryptPersonal, DecryptionError } from '../lib/crypto.server'
 import { NotFoundError, ValidationError } from '../lib/errors.server'
 import { newId } from '../lib/ids.server'
 import { log } from '../lib/log.server'
+import { issueNoticeLink } from '../lib/notice-link.server'
 import type { Organisation } from '../lib/organisation.server'
 import { enqueueEmail } from '../lib/outbox.server'
 import { appendAudit } from './audit.server'
-import { noticeMessageId, noticeReferenceUrl, previewNotice, TAKE_IT_DOWN_HOURS } from './notice.server'
+import { noticeMessageId, previewNotice, TAKE_IT_DOWN_HOURS } from './notice.server'
 
 type DB = Kysely<Database>
 type Trx = Transaction<Database>
@@ -43,7 +44,7 @@ export const DEFAULT_DEADLINE_BATCH = 100
 const SINGLE_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+\.[^\s@<>,;:"()[\]\\]+$/
 
 export interface DeadlineOptions {
-  /** Where the provider answers; the notice's reference page by default (as sendNotice). */
+  /** Where the provider answers; a new signed link by default (as sendNotice). */
   responseUrl?: (noticeId: string) => string
   /** Notices per step of one run. */
   limit?: number
@@ -134,13 +135,15 @@ export async function remindNotice(db: DB, noticeId: string, org: Organisation, 
       .where('reminded_at', 'is', null)
       .where('state', 'in', UNRESOLVED)
       .where('reminder_due_at', '<=', now)
-      .returning(['regime', 'sent_at', 'deadline_at'])
+      .returning(['regime', 'sent_at', 'deadline_at', 'message_id'])
       .executeTakeFirst()
     if (!claimed || claimed.sent_at === null || claimed.deadline_at === null) return SKIPPED
 
     // The notice as it went out (stored dates), for its subject and the provider's current addresses.
     const original = await previewNotice(trx, noticeId, org, now, { responseUrl: options.responseUrl })
-    const addresses = original.to.filter((a) => SINGLE_ADDRESS.test(a))
+    const thread = await noticeThread(trx, noticeId)
+    // Sent again to another contact: the reminder follows it there. Otherwise the directory's addresses, as sendNotice.
+    const addresses = (thread.lastResendTo ? [thread.lastResendTo] : original.to).filter((a) => SINGLE_ADDRESS.test(a))
     const urls = await noticeUrls(trx, noticeId)
     const reason = addresses.length === 0 ? 'no_usable_address' : urls.length === 0 ? 'all_locations_withdrawn' : null
     if (reason) {
@@ -158,13 +161,32 @@ export async function remindNotice(db: DB, noticeId: string, org: Organisation, 
       organisation: org,
       childSexualAbuseMaterial: c.requester === 'self_minor',
       originalSubject: original.subject,
-      responseUrl: (options.responseUrl ?? noticeReferenceUrl)(noticeId),
+      // A link of its own, so a reminder still works when the notice's link has expired.
+      responseUrl: options.responseUrl ? options.responseUrl(noticeId) : (await issueNoticeLink(trx, noticeId, now)).url,
       sentAt: claimed.sent_at,
       deadlineAt: claimed.deadline_at,
       remindedAt: now,
     })
+    const anonymous = claimed.regime === 'dsa' && c.requester === 'self_minor'
     for (const [i, to] of addresses.entries()) {
-      await enqueueEmail(trx, { kind: 'notice.reminder', to, ...rendered, noticeId, messageId: reminderMessageId(noticeId, i) }, now)
+      // The copy this address received, so its mail program shows the reminder in that thread.
+      const inReplyTo = thread.copyTo.get(to.toLowerCase()) ?? claimed.message_id
+      await enqueueEmail(
+        trx,
+        {
+          kind: 'notice.reminder',
+          to,
+          ...rendered,
+          noticeId,
+          // Numbered on from earlier reminders: a notice sent again is reminded again, and a Message-ID names one message.
+          messageId: reminderMessageId(noticeId, thread.reminders + i),
+          // A DSA notice about a child names no notifier (Article 16(2)(c)); neither do its headers.
+          replyTo: anonymous ? undefined : org.email,
+          inReplyTo: inReplyTo ?? undefined,
+          references: threadReferences(claimed.message_id, inReplyTo),
+        },
+        now,
+      )
     }
     await systemEvent(trx, { noticeId, caseId: target.case_id, kind: 'reminder_sent', detail: { recipients: addresses.length }, now })
     await appendAudit(
@@ -198,6 +220,55 @@ export async function markOverdue(db: DB, noticeId: string, now = Date.now()): P
     await appendAudit(trx, systemAudit('notice.overdue', noticeId, { caseId: marked.case_id, regime: marked.regime, deadlineAt: marked.deadline_at }), now)
     return true
   })
+}
+
+/** The References of a follow-up: the notice's first Message-ID, then the copy it answers when that is another. */
+export function threadReferences(first: string | null, copy: string | null): string[] {
+  return [first, copy].filter((id, i, all): id is string => id !== null && all.indexOf(id) === i)
+}
+
+/** Kinds of outbox row that carry the notice itself: the first sending and each "send again". */
+export const NOTICE_COPY_KINDS = ['notice', 'notice.resend'] as const
+
+export interface NoticeThread {
+  /** Each address that received a copy of the notice (lower case), with that copy's Message-ID. */
+  copyTo: Map<string, string>
+  /** The address the notice was last sent again to, if it was. */
+  lastResendTo: string | null
+  /** Reminders queued for it so far. */
+  reminders: number
+}
+
+/** The notice's emails so far, from the outbox: who got which copy, and how many reminders went out. */
+export async function noticeThread(db: DB, noticeId: string): Promise<NoticeThread> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['kind', 'recipient', 'message_id'])
+    .where('notice_id', '=', noticeId)
+    .where('kind', 'in', [...NOTICE_COPY_KINDS, 'notice.reminder'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  const copyTo = new Map<string, string>()
+  let lastResendTo: string | null = null
+  let reminders = 0
+  for (const r of rows) {
+    if (r.kind === 'notice.reminder') {
+      reminders++
+      continue
+    }
+    let to: string
+    try {
+      to = decryptPersonal(r.recipient)
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error
+      // An address under a key no longer configured: its copy cannot be matched, the rest still can.
+      continue
+    }
+    copyTo.set(to.toLowerCase(), r.message_id)
+    if (r.kind === 'notice.resend') lastResendTo = to
+  }
+  return { copyTo, lastResendTo, reminders }
 }
 
 async function noticeUrls(db: DB, noticeId: string): Promise<string[]> {
@@ -482,11 +553,19 @@ function heading(text: string): string {
   return `${text}\n${'-'.repeat(text.length)}`
 }
 
+export interface PacketSection {
+  title: string
+  /** Lines of plain text; an empty string is a paragraph break. */
+  lines: string[]
+}
+
 export interface ComplaintPacket {
-  /** A name for the download. */
+  /** A name for the download: the notice's id, never a case number. */
   filename: string
-  /** Plain text, UTF-8. */
+  /** Plain text, UTF-8: the sections, the first as the title. */
   text: string
+  /** The same content, for the printable page. */
+  sections: PacketSection[]
 }
 
 /**
@@ -539,7 +618,7 @@ export async function ftcComplaintPacket(db: DB, noticeId: string, org: Organisa
     .selectFrom('outbox')
     .select(['kind', 'recipient', 'message_id', 'sent_at', 'dead_at', 'created_at'])
     .where('notice_id', '=', noticeId)
-    .where('kind', 'in', ['notice', 'notice.reminder'])
+    .where('kind', 'in', [...NOTICE_COPY_KINDS, 'notice.reminder'])
     .orderBy('created_at')
     .orderBy('message_id')
     .execute()
@@ -552,48 +631,63 @@ export async function ftcComplaintPacket(db: DB, noticeId: string, org: Organisa
   if (org.phone) contact.push(`Telephone: ${org.phone}`)
   contact.push(`Website: ${org.website}`)
 
-  const sections = [
-    [
-      'Facts for a complaint to the Federal Trade Commission',
-      'TAKE IT DOWN Act (Public Law 119-12, 47 U.S.C. 223a): a removal request not honoured within 48 hours',
-      '',
-      `Prepared on ${formatUtc(now)} by ${org.name}, which sent the request as the representative of the person depicted.`,
-      'Complaints under the Act go to the FTC through TakeItDown.ftc.gov.',
-    ].join('\n'),
-    [heading('The platform and the request'), `Platform: ${notice.provider_name}`, `Reference of the request: ${notice.id}`, `Subject: ${asSent.subject}`].join('\n'),
-    [
-      heading('Timeline (all times UTC)'),
-      `Request sent: ${formatUtc(notice.sent_at)}`,
-      `Deadline (${TAKE_IT_DOWN_HOURS} hours after sending): ${formatUtc(notice.deadline_at)}`,
-      `Reminder sent: ${utcOr(notice.reminded_at, 'no reminder was sent')}`,
-      `Recorded as overdue: ${formatUtc(notice.overdue_at)}`,
-      `Acknowledged by the platform: ${utcOr(notice.acknowledged_at, 'never')}`,
-      `Hours past the deadline when this file was prepared: ${hoursLate}`,
-    ].join('\n'),
-    [
-      heading('Delivery of our emails'),
-      ...deliveries.map((d) => {
-        const what = d.kind === 'notice' ? 'The request' : 'The reminder'
-        const outcome =
-          d.sent_at !== null
-            ? `accepted by the receiving mail server on ${formatUtc(d.sent_at)}`
-            : d.dead_at !== null
-              ? `could not be delivered (given up on ${formatUtc(d.dead_at)})`
-              : 'not yet delivered'
-        return `- ${what} to ${recipientOf(d.recipient)}, Message-ID ${d.message_id}: ${outcome}`
-      }),
-      ...(deliveries.length === 0 ? ['No delivery records remain.'] : []),
-    ].join('\n'),
-    [
-      heading('Replies from the platform'),
-      ...(replies.length > 0 ? replies.map(line) : [`None on record as of ${formatUtc(now)}.`]),
-    ].join('\n'),
-    [heading('Everything on the request\'s timeline'), ...events.map(line)].join('\n'),
-    [heading('Who to contact about this complaint'), ...contact].join('\n'),
+  // Sent again to another contact: sent_at and the deadline are the last sending's; the first is on the timeline.
+  const firstSent = events.find((e) => e.kind === 'sent')?.created_at ?? notice.sent_at
+  const resends = events.filter((e) => e.kind === 'sent_again').map((e) => e.created_at)
+  const sendings =
+    resends.length === 0
+      ? [`Request sent: ${formatUtc(notice.sent_at)}`, `Deadline (${TAKE_IT_DOWN_HOURS} hours after sending): ${formatUtc(notice.deadline_at)}`]
+      : [
+          `Request first sent: ${formatUtc(firstSent)}`,
+          ...resends.map((at) => `Sent again to another contact: ${formatUtc(at)}`),
+          `Deadline (${TAKE_IT_DOWN_HOURS} hours after it was last sent): ${formatUtc(notice.deadline_at)}`,
+        ]
+  const what: Record<string, string> = { notice: 'The request', 'notice.resend': 'The request, sent again,', 'notice.reminder': 'The reminder' }
+
+  const sections: PacketSection[] = [
+    {
+      title: 'Facts for a complaint to the Federal Trade Commission',
+      lines: [
+        'TAKE IT DOWN Act (Public Law 119-12, 47 U.S.C. 223a): a removal request not honoured within 48 hours',
+        '',
+        `Prepared on ${formatUtc(now)} by ${org.name}, which sent the request as the representative of the person depicted.`,
+        'Complaints under the Act go to the FTC through TakeItDown.ftc.gov.',
+      ],
+    },
+    { title: 'The platform and the request', lines: [`Platform: ${notice.provider_name}`, `Reference of the request: ${notice.id}`, `Subject: ${asSent.subject}`] },
+    {
+      title: 'Timeline (all times UTC)',
+      lines: [
+        ...sendings,
+        `Reminder sent: ${utcOr(notice.reminded_at, 'no reminder was sent')}`,
+        `Recorded as overdue: ${formatUtc(notice.overdue_at)}`,
+        `Acknowledged by the platform: ${utcOr(notice.acknowledged_at, 'never')}`,
+        `Hours past the deadline when this file was prepared: ${hoursLate}`,
+      ],
+    },
+    {
+      title: 'Delivery of our emails',
+      lines: [
+        ...deliveries.map((d) => {
+          const outcome =
+            d.sent_at !== null
+              ? `accepted by the receiving mail server on ${formatUtc(d.sent_at)}`
+              : d.dead_at !== null
+                ? `could not be delivered (given up on ${formatUtc(d.dead_at)})`
+                : 'not yet delivered'
+          return `- ${what[d.kind] ?? d.kind} to ${recipientOf(d.recipient)}, Message-ID ${d.message_id}: ${outcome}`
+        }),
+        ...(deliveries.length === 0 ? ['No delivery records remain.'] : []),
+      ],
+    },
+    { title: 'Replies from the platform', lines: replies.length > 0 ? replies.map(line) : [`None on record as of ${formatUtc(now)}.`] },
+    { title: "Everything on the request's timeline", lines: events.map(line) },
+    { title: 'Who to contact about this complaint', lines: contact },
     // Its recipients are under "Delivery of our emails": the directory's addresses may have changed since.
-    [heading('The request as sent'), `Subject: ${asSent.subject}`, '', asSent.text.trimEnd()].join('\n'),
+    { title: 'The request as sent', lines: [`Subject: ${asSent.subject}`, '', ...asSent.text.trimEnd().split(/\r?\n/)] },
   ]
-  return { filename: `ftc-complaint-${notice.id}.txt`, text: sections.join('\n\n') + '\n' }
+  const text = sections.map((section, i) => [i === 0 ? section.title : heading(section.title), ...section.lines].join('\n')).join('\n\n') + '\n'
+  return { filename: `ftc-complaint-${notice.id}.txt`, text, sections }
 }
 
 /** A provider's notice address from its outbox row; never a survivor's (these rows only ever go to providers). */

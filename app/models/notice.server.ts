@@ -22,6 +22,7 @@ import { getEnv } from '../lib/env.server'
 import { NotFoundError, ValidationError } from '../lib/errors.server'
 import { newId } from '../lib/ids.server'
 import { log } from '../lib/log.server'
+import { issueNoticeLink } from '../lib/notice-link.server'
 import { enqueueEmail } from '../lib/outbox.server'
 import { appendAudit } from './audit.server'
 
@@ -97,8 +98,9 @@ export function noticeIdFromMessageId(messageId: string): string | null {
 }
 
 /**
- * Where a provider answers a notice. For now the notice's reference page;
- * the provider-answer feature will give each notice its own signed link.
+ * The notice's reference page: it says how to answer and offers a fresh link
+ * by email. Previews show it, because a preview must not make a link; the
+ * emails carry a signed link of their own (app/lib/notice-link.server.ts).
  */
 export function noticeReferenceUrl(noticeId: string, publicUrl: string = getEnv().PUBLIC_URL): string {
   return `${publicUrl.replace(/\/+$/, '')}/notices/${encodeURIComponent(noticeId)}`
@@ -248,7 +250,7 @@ function propsFor(
 
 export interface NoticeOptions {
   timing?: Partial<NoticeTiming>
-  /** Where the provider answers; the notice's reference page by default. */
+  /** Where the provider answers; a new signed link when sending, the reference page in previews. */
   responseUrl?: (noticeId: string) => string
 }
 
@@ -500,10 +502,13 @@ export async function sendNotice(db: DB, noticeId: string, actor: StaffActor, or
       .executeTakeFirst()
     if (claimed.numUpdatedRows === 0n) throw new ValidationError('noticeId', ALREADY_SENT)
 
-    const responseUrl = (options.responseUrl ?? noticeReferenceUrl)(noticeId)
+    // The provider's own signed link, made in this transaction: it exists exactly when the email does.
+    const responseUrl = options.responseUrl ? options.responseUrl(noticeId) : (await issueNoticeLink(trx, noticeId, now)).url
     const rendered = renderNotice(notice.regime, propsFor(loaded, c, org, now, deadlineAt, responseUrl))
     for (const [i, to] of addresses.entries()) {
-      await enqueueEmail(trx, { kind: 'notice', to, ...rendered, noticeId, messageId: messageIds[i]! }, now)
+      // Replies go to the organisation, except from a DSA notice about a child, which names no notifier (Article 16(2)(c)).
+      const replyTo = notice.regime === 'dsa' && c.requester === 'self_minor' ? undefined : org.email
+      await enqueueEmail(trx, { kind: 'notice', to, ...rendered, noticeId, messageId: messageIds[i]!, replyTo }, now)
     }
     await staffEvent(trx, { noticeId, caseId: notice.case_id, kind: 'sent', actor, detail: { recipients: addresses.length }, now })
     await appendAudit(

@@ -8,12 +8,14 @@ import { ErrorList } from '~/components/forms'
 import { StaffBar, staffMeta, useStaffMessage, When } from '~/components/staff'
 import { i18next } from '~/i18next.server'
 import { getDb } from '~/lib/db.server'
-import { DomainError, NotFoundError } from '~/lib/errors.server'
+import { DomainError, NotFoundError, ValidationError } from '~/lib/errors.server'
 import { isExampleOrganisation, organisationFromEnv } from '~/lib/organisation.server'
 import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
 import { MAX_NOTE_LENGTH, NoteSchema, NoticeIntentSchema } from '~/models/case-queue.schema'
 import { addNote, openCase, requireNoticeOfCase, revealContact } from '~/models/case-queue.server'
 import { draftNotices, MAX_EXPLANATION_LENGTH, previewNotice, sendNotice, setExplanation } from '~/models/notice.server'
+import { countPendingReviews, requireHashOfCase, setHashDisabled } from '~/models/hash-reputation.server'
+import { caseFollowUps, followUpFromForm, MAX_ESCALATION_NOTE, type FollowUpDone } from '~/models/notice-followup.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
@@ -40,16 +42,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     sendingBlocked: sendingBlocked(),
     // Passed as data: the component must not import a .server module for a number.
     maxExplanation: MAX_EXPLANATION_LENGTH,
+    reviewCount: await countPendingReviews(getDb()),
+    followUps: await caseFollowUps(getDb(), detail.id, organisationFromEnv()),
+    maxEscalationNote: MAX_ESCALATION_NOTE,
   }
 }
 
-type Done = 'revealed' | 'noted' | 'drafted' | 'explained' | 'previewed' | 'sent'
+type Done = 'revealed' | 'noted' | 'drafted' | 'explained' | 'previewed' | 'sent' | 'hashOff' | 'hashOn'
 interface ActionResult {
   done: Done | null
   error: string | null
   note?: SubmissionResult<string[]>
   email?: string | null
   preview?: { noticeId: string; to: string[]; subject: string; text: string }
+  /** Send again or escalate: what was done, or the field refused and why. */
+  followUp?: { noticeId: string; done?: FollowUpDone['done']; field?: string; error?: string }
 }
 const result = (r: Partial<ActionResult>, status = 200) => data<ActionResult>({ done: null, error: null, ...r }, { status })
 
@@ -79,6 +86,24 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const ids = formData.getAll('locationId').filter((v): v is string => typeof v === 'string')
       await draftNotices(db, caseId, ids, actor)
       return result({ done: 'drafted' })
+    }
+    if (intent === 'hash-off' || intent === 'hash-on') {
+      const hashId = String(formData.get('hashId') ?? '')
+      await requireHashOfCase(db, caseId, hashId)
+      await setHashDisabled(db, hashId, intent === 'hash-off', actor)
+      return result({ done: intent === 'hash-off' ? 'hashOff' : 'hashOn' })
+    }
+    if (intent === 'send-again' || intent === 'escalate') {
+      if (intent === 'send-again' && sendingBlocked()) return result({ error: 'queue.case.exampleBlocked' }, 400)
+      const noticeId = String(formData.get('noticeId') ?? '')
+      try {
+        const { done } = await followUpFromForm(db, caseId, formData, actor, organisationFromEnv())
+        return result({ followUp: { noticeId, done } })
+      } catch (error) {
+        // Shown next to the notice's form; anything else goes to the page-wide message below.
+        if (error instanceof ValidationError && error.field !== 'form') return result({ followUp: { noticeId, field: error.field, error: error.message } }, 400)
+        throw error
+      }
     }
     const parsed = NoticeIntentSchema.safeParse(Object.fromEntries(formData))
     if (!parsed.success) return result({ error: 'That did not work. Reload the page and try again.' }, 400)
@@ -112,19 +137,21 @@ export default function CasePage() {
   const staffMessage = useStaffMessage()
   // The one refusal this route words itself is a `queue.` key; the rest are model sentences.
   const message = (m: string) => (m.startsWith('queue.') ? t(m) : staffMessage(m))
-  const { staff, detail, exampleOrganisation, sendingBlocked } = useLoaderData<typeof loader>()
+  const { staff, detail, exampleOrganisation, sendingBlocked, reviewCount } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   const draftable = detail.locations.filter((l) => l.state === 'reported' && !l.inNotice)
   return (
     <main className="page">
-      <StaffBar role={staff.role} />
+      <StaffBar role={staff.role} reviewCount={reviewCount} />
       <p>
         <LocalLink to="/staff/cases">{t('queue.case.back')}</LocalLink>
       </p>
       <h1>{t('queue.case.title', { caseNumber: detail.caseNumber })}</h1>
       {actionData?.done && actionData.done !== 'previewed' && actionData.done !== 'revealed' ? (
         <p className="notice-box" role="status">
-          {t(`queue.case.done.${actionData.done}`)}
+          {actionData.done === 'hashOff' || actionData.done === 'hashOn'
+            ? t(actionData.done === 'hashOff' ? 'review.switchedOff' : 'review.switchedOn')
+            : t(`queue.case.done.${actionData.done}`)}
         </p>
       ) : null}
       <ErrorList id="case-error" errors={actionData?.error ? [message(actionData.error)] : undefined} />
@@ -167,6 +194,15 @@ export default function CasePage() {
             <li key={h.id} className="file-row">
               {t('queue.case.file', { item: h.item })} · {h.kind.toUpperCase()} <code>{h.prefix}…</code>
               {h.frames > 1 ? <> · {t('queue.case.frames', { count: h.frames })}</> : null} · {t(`queue.hashStatus.${h.status}`)}
+              {h.status !== 'withdrawn' ? (
+                // The per-hash switch: off takes it out of the feed (as Deleted) and out of matching.
+                <Form method="post" className="actions" aria-label={t('review.switchTitle')}>
+                  <input type="hidden" name="hashId" value={h.id} />
+                  <button type="submit" name="intent" value={h.status === 'active' ? 'hash-off' : 'hash-on'} className="button secondary">
+                    {h.status === 'active' ? t('review.switchOff') : t('review.switchOn')}
+                  </button>
+                </Form>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -226,6 +262,8 @@ export default function CasePage() {
           {detail.timeline.map((e) => (
             <li key={e.id}>
               <When ms={e.createdAt} /> · {e.providerName ?? ''} · {e.kind} ({e.actorType})
+              <FollowUpEventDetail kind={e.kind} detail={e.detail} />
+              <ProviderAnswerDetail kind={e.kind} actorType={e.actorType} detail={e.detail} />
             </li>
           ))}
         </ol>
@@ -242,7 +280,7 @@ function NoticeItem({ notice: n }: { notice: NoticeDetailView }) {
   const actionData = useActionData<typeof action>()
   const preview = actionData?.preview?.noticeId === n.id ? actionData.preview : null
   return (
-    <li className="file-row" data-notice-id={n.id}>
+    <li className="file-row" data-notice-id={n.id} id={`notice-${n.id}`}>
       <div className="file-head">
         <span className="file-name">{n.providerName}</span>
         <span>
@@ -295,6 +333,7 @@ function NoticeItem({ notice: n }: { notice: NoticeDetailView }) {
           </Form>
         </>
       ) : null}
+      <FollowUpActions noticeId={n.id} />
       {preview ? (
         <div data-testid="notice-preview">
           <p>
@@ -349,4 +388,177 @@ function NotesSection() {
       </Form>
     </section>
   )
+}
+
+/** The next steps on a notice past its deadline: send again to another contact, escalate, and for TAKE IT DOWN the FTC packet. */
+function FollowUpActions({ noticeId }: { noticeId: string }) {
+  const { t } = useTranslation()
+  const message = useStaffMessage()
+  const { followUps, maxEscalationNote } = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  const navigation = useNavigation()
+  const followUp = followUps[noticeId]
+  if (!followUp) return null
+  const mine = actionData?.followUp?.noticeId === noticeId ? actionData.followUp : null
+  const errorOf = (field: string) => (mine?.error && mine.field === field ? [message(mine.error)] : undefined)
+  const toError = errorOf('to')
+  const noteError = errorOf('note')
+  const ids = { to: `followup-to-${noticeId}`, other: `followup-other-${noticeId}`, note: `followup-note-${noticeId}` }
+  return (
+    <section aria-labelledby={`followup-${noticeId}`} data-testid="follow-up">
+      <h3 id={`followup-${noticeId}`}>{t('followup.title')}</h3>
+      <p className="hint">{t('followup.late')}</p>
+      {mine?.done ? (
+        <p className="notice-box" role="status">
+          {t(`followup.done.${mine.done}`)}
+        </p>
+      ) : null}
+      <ErrorList id={`followup-error-${noticeId}`} errors={errorOf('noticeId') ?? errorOf('caseId')} />
+
+      <Form method="post">
+        <input type="hidden" name="noticeId" value={noticeId} />
+        <h4>{t('followup.sendAgainTitle')}</h4>
+        <p className="hint">{t('followup.sendAgainHint')}</p>
+        {followUp.otherAddresses.length > 0 ? (
+          <>
+            <label htmlFor={ids.to}>{t('followup.chooseAddress')}</label>
+            <select id={ids.to} name="to" defaultValue="">
+              <option value="">{t('followup.chooseNone')}</option>
+              {followUp.otherAddresses.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : (
+          <p className="hint">{t('followup.noOtherAddress')}</p>
+        )}
+        <label htmlFor={ids.other}>{t('followup.otherAddress')}</label>
+        <p className="hint" id={`${ids.other}-hint`}>
+          {t('followup.otherHint')}
+        </p>
+        <input
+          id={ids.other}
+          name="otherTo"
+          type="email"
+          maxLength={254}
+          autoComplete="off"
+          aria-invalid={toError ? true : undefined}
+          aria-describedby={toError ? `${ids.other}-hint ${ids.other}-error` : `${ids.other}-hint`}
+        />
+        <ErrorList id={`${ids.other}-error`} errors={toError} />
+        <button type="submit" name="intent" value="send-again" className="button" disabled={navigation.state === 'submitting'}>
+          {t('followup.sendAgain')}
+        </button>
+      </Form>
+
+      <Form method="post">
+        <input type="hidden" name="noticeId" value={noticeId} />
+        <h4>{t('followup.escalateTitle')}</h4>
+        <label htmlFor={ids.note}>{t('followup.noteLabel')}</label>
+        <p className="hint" id={`${ids.note}-hint`}>
+          {t('followup.noteHint')}
+        </p>
+        <textarea
+          id={ids.note}
+          name="note"
+          rows={3}
+          required
+          maxLength={maxEscalationNote}
+          aria-invalid={noteError ? true : undefined}
+          aria-describedby={noteError ? `${ids.note}-hint ${ids.note}-error` : `${ids.note}-hint`}
+        />
+        <ErrorList id={`${ids.note}-error`} errors={noteError} />
+        <button type="submit" name="intent" value="escalate" className="button secondary" disabled={navigation.state === 'submitting'}>
+          {t('followup.escalate')}
+        </button>
+      </Form>
+
+      {followUp.ftcPacket ? (
+        <>
+          <h4>{t('followup.ftcTitle')}</h4>
+          <p className="hint">{t('followup.ftcHint')}</p>
+          <p className="actions">
+            <LocalLink to={`/staff/notices/${noticeId}/ftc`}>{t('followup.ftcOpen')}</LocalLink>
+            {/* A plain link: the text file is a resource route, a download rather than a page. */}
+            <a href={`/staff/notices/${noticeId}/ftc.txt`} download>
+              {t('followup.ftcDownload')}
+            </a>
+          </p>
+        </>
+      ) : null}
+    </section>
+  )
+}
+
+/**
+ * A provider's answer on the timeline, in words: what they said and how, and
+ * for a refusal or "not ours" their own words. Those words come from outside:
+ * they are rendered as text (React escapes them), never as markup or a link.
+ * Exported for the test that renders it.
+ */
+export function ProviderAnswerDetail({ kind, actorType, detail }: { kind: string; actorType: string; detail: Record<string, unknown> | null }) {
+  const { t } = useTranslation()
+  if (actorType !== 'provider') return null
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : null)
+  const via = detail?.via === 'link' || detail?.via === 'api' ? t(`timeline.via.${detail.via}`) : null
+  let words: string
+  let quoted: { label: string; value: string | null; none?: string } | null = null
+  switch (kind) {
+    case 'acknowledged':
+      words = t('timeline.answer.acknowledged')
+      break
+    case 'removed':
+    case 'not_found': {
+      const remaining = count(detail?.remaining)
+      words = t(`timeline.answer.${kind}`, { count: count(detail?.locations) })
+      if (remaining > 0) words += ` ${t('timeline.answer.remaining', { count: remaining })}`
+      break
+    }
+    case 'declined':
+      words = t('timeline.answer.declined')
+      quoted = { label: t('timeline.answer.reason'), value: text(detail?.reason) }
+      break
+    case 'not_ours':
+      words = t('timeline.answer.not_ours')
+      quoted = { label: t('timeline.answer.contact'), value: text(detail?.suggestedContact), none: t('timeline.answer.noContact') }
+      break
+    case 'link_requested':
+      words = t('timeline.answer.link_requested')
+      break
+    default:
+      return null
+  }
+  return (
+    <div className="timeline-answer" data-testid="provider-answer">
+      <p>
+        {words}
+        {via ? ` ${via}` : null}
+      </p>
+      {quoted?.value ? (
+        <p>
+          {quoted.label} <span className="provider-text">{quoted.value}</span>
+        </p>
+      ) : quoted?.none ? (
+        <p>{quoted.none}</p>
+      ) : null}
+    </div>
+  )
+}
+
+/** What a follow-up event adds on the timeline: the escalation note (shown as typed, escaped by React), or the new deadline. */
+function FollowUpEventDetail({ kind, detail }: { kind: string; detail: Record<string, unknown> | null }) {
+  const { t } = useTranslation()
+  if (kind === 'escalated' && typeof detail?.note === 'string') return <> · {t('followup.timeline.note', { note: detail.note })}</>
+  if (kind === 'sent_again' && typeof detail?.deadlineAt === 'number') {
+    return (
+      <>
+        {' '}
+        · {t('followup.timeline.newDeadline')} <When ms={detail.deadlineAt} />
+      </>
+    )
+  }
+  return null
 }

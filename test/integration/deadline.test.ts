@@ -29,7 +29,7 @@ import {
   startDeadlineWorker,
   type DeadlineCounts,
 } from '../../app/models/deadline.server'
-import { draftNotices, noticeReferenceUrl, noticeTimeline, sendNotice, type StaffActor } from '../../app/models/notice.server'
+import { draftNotices, noticeTimeline, sendNotice, type StaffActor } from '../../app/models/notice.server'
 import { start, type TestSmtpServer } from '../helpers/smtp'
 
 const HOUR = 60 * 60 * 1000
@@ -236,6 +236,11 @@ describe(`reminders (${engine})`, () => {
     expect(reminder!.parsed.subject).toBe(`Reminder: Removal request under the TAKE IT DOWN Act – reference ${n.noticeId}`)
     expect(reminder!.parsed.messageId).toBe(`<reminder-${n.noticeId}@${host()}>`)
     expect(reminder!.parsed.messageId).not.toBe(original!.parsed.messageId)
+    // Threaded under the notice, and answered to the organisation, as the notice itself is.
+    expect(reminder!.parsed.inReplyTo).toBe(`<notice-${n.noticeId}@${host()}>`)
+    expect(reminder!.parsed.references).toBe(`<notice-${n.noticeId}@${host()}>`)
+    expect(reminder!.parsed.replyTo?.value.map((a) => a.address)).toEqual([ORG.email])
+    expect(original!.parsed.replyTo?.value.map((a) => a.address)).toEqual([ORG.email])
     const text = (reminder!.parsed.text ?? '').replace(/\s+/g, ' ')
     const html = (typeof reminder!.parsed.html === 'string' ? reminder!.parsed.html : '').replace(/\s+/g, ' ')
     for (const phrase of [
@@ -245,7 +250,7 @@ describe(`reminders (${engine})`, () => {
       `the 48 hours end on ${formatUtc(n.deadlineAt)}`,
       'not later than 48 hours after receiving it',
       n.url,
-      noticeReferenceUrl(n.noticeId),
+      `${getEnv().PUBLIC_URL}/notices/respond/`,
       `quoting reference ${n.noticeId}`,
     ]) {
       expect(text, phrase).toContain(phrase)
@@ -276,6 +281,10 @@ describe(`reminder content and refusals (${engine})`, () => {
     }
     expect(row!.text_body.replace(/\s+/g, ' ')).toContain(`We asked for your answer by ${formatUtc(dsa.deadlineAt)}. That date has passed.`)
     expect(row!.text_body).not.toContain('48 hours')
+    // No Reply-To either: the organisation's address would name the notifier.
+    expect(JSON.parse(row!.headers!)).toEqual({ 'In-Reply-To': `<notice-${dsa.noticeId}@${host()}>`, References: `<notice-${dsa.noticeId}@${host()}>` })
+    const notices = await getDb().selectFrom('outbox').select('headers').where('notice_id', '=', dsa.noticeId).where('kind', '=', 'notice').execute()
+    expect(notices.map((r) => r.headers)).toEqual([null])
   })
 
   it('records a reminder it cannot send, once, when the provider has no usable address left', async () => {

@@ -325,7 +325,10 @@ describe(`sendNotice (${inject('engine')})`, () => {
       expect(r.subject).toBe(`Removal request under the TAKE IT DOWN Act – reference ${noticeId}`)
       expect(r.text_body).toContain('not later than 48 hours after receiving it')
       expect(r.text_body).not.toContain(c.caseNumber)
+      // The provider's signed answer link, made with the notice (one for all its copies).
+      expect(r.text_body).toMatch(new RegExp(`${getEnv().PUBLIC_URL}/notices/respond/[A-Za-z0-9_-]{98}\\n`))
     }
+    expect(await getDb().selectFrom('notice_link').select('notice_id').where('notice_id', '=', noticeId).execute()).toHaveLength(1)
     expect(noticeIdFromMessageId(ids[0]!)).toBe(noticeId)
     expect(noticeIdFromMessageId(ids[1]!)).toBe(noticeId)
     expect(noticeMessageId(noticeId, 1)).toBe(ids[1])

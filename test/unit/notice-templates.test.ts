@@ -34,7 +34,7 @@ function props(over: Partial<NoticeProps> = {}): NoticeProps {
     signatory: { kind: 'organisation' },
     childSexualAbuseMaterial: false,
     explanation: 'Uploaded by a former partner after the relationship ended.',
-    responseUrl: 'https://takeback.northside.example/notices/0193b7a2-5c1e-7d4f-9a0b-1c2d3e4f5a6b',
+    responseUrl: 'https://takeback.northside.example/notices/respond/AQGTt6JcHn1PmgscLT5PWmsBk7eiXB59T5oLHC0-T1prAAABk7eiXB5',
     sentAt: SENT,
     deadlineAt: DEADLINE_48H,
     ...over,
@@ -91,8 +91,9 @@ const COMMON = [
   `Date sent: ${formatUtc(SENT)}`,
   'To Pics Example Inc.,',
   'Uploaded by a former partner after the relationship ended.',
-  'https://takeback.northside.example/notices/0193b7a2-5c1e-7d4f-9a0b-1c2d3e4f5a6b',
+  'https://takeback.northside.example/notices/respond/AQGTt6JcHn1PmgscLT5PWmsBk7eiXB59T5oLHC0-T1prAAABk7eiXB5',
   'quoting reference 0193b7a2-5c1e-7d4f-9a0b-1c2d3e4f5a6b',
+  'Opening the page only shows this notice and what has been recorded so far. Nothing is recorded until you press one of its buttons',
   'do not send us copies of the material',
 ]
 
@@ -241,7 +242,7 @@ describe('DSA Article 16 notice', () => {
         'The notifier confirms their bona fide belief that the information and allegations contained in this notice are accurate and complete',
         'Under Article 16(4), please confirm receipt',
         'Under Article 16(5), please notify us of your decision',
-        'https://takeback.northside.example/notices/0193b7a2-5c1e-7d4f-9a0b-1c2d3e4f5a6b',
+        'https://takeback.northside.example/notices/respond/AQGTt6JcHn1PmgscLT5PWmsBk7eiXB59T5oLHC0-T1prAAABk7eiXB5',
       ])
       // No name and no email: not the survivor's, not the organisation's, nor anything that identifies it.
       expectNoNotifier(r)
