@@ -1,9 +1,10 @@
 /**
  * `npm test`: every check the project has, in one command, continuing past a
- * failure so one run reports everything: typecheck, lint, unit and
- * integration tests (SQLite and PostgreSQL) with vitest, and e2e tests in
- * Chromium with Playwright. Ends with one line `N passed, N failed` counting
- * every test (typecheck and lint count as one check each).
+ * failure so one run reports everything: typecheck, lint, the production
+ * build, unit and integration tests (SQLite and PostgreSQL) with vitest, and
+ * e2e tests in Chromium with Playwright. Ends with one line `N passed, N
+ * failed` counting every test (typecheck, lint and build count as one check
+ * each).
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -66,6 +67,9 @@ ensureDebianPackage('/usr/bin/ffmpeg', 'ffmpeg', 'for the vPDQ tests')
 
 check('typecheck', 'npx', ['tsc', '--noEmit'])
 check('lint', 'npx', ['eslint', '.'])
+// Before vitest: the multi-instance test serves this build, and would
+// otherwise make it while other test files may be starting a server from it.
+check('build', 'npx', ['remix', 'vite:build', '--logLevel', 'warn'])
 
 console.log('\n== unit and integration tests (vitest: unit, integration-sqlite, integration-postgres)')
 const vitestReport = path.join(RESULTS, 'vitest-report.json')

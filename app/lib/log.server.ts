@@ -4,6 +4,7 @@
  * redaction below is a second line of defence for fields that slip through.
  */
 import pino from 'pino'
+import { logLevelFrom } from './env.server'
 import { singleton } from './singleton.server'
 
 const REDACTED_KEYS = [
@@ -72,9 +73,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   )
 }
 
-export const log = singleton('log', () =>
-  createLogger(process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info')),
-)
+// Made on import, before the environment is checked: a bad LOG_LEVEL falls
+// back to the default here and is reported with the other bad values at start.
+export const log = singleton('log', () => createLogger(logLevelFrom()))
 
 /**
  * A request path safe to log: any segment that looks like a token (long runs

@@ -12,8 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import nodemailer from 'nodemailer'
 import type SMTPPool from 'nodemailer/lib/smtp-pool'
-import { z } from 'zod'
-import { EnvError } from './env.server'
+import { smtpUrlProblem } from './env.server'
 
 export interface MailMessage {
   from: string
@@ -168,21 +167,12 @@ export function smtpOptionsFromUrl(smtpUrl: string): Pick<
   SMTPPool.Options,
   'host' | 'port' | 'secure' | 'auth' | 'requireTLS' | 'ignoreTLS'
 > {
-  let url: URL
-  try {
-    url = new URL(smtpUrl)
-  } catch {
-    // Never echo the URL: it may hold a password.
-    throw new Error('SMTP_URL is not a valid URL; expected smtp://user:pass@host:587 or smtps://user:pass@host:465.')
-  }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
-    throw new Error('SMTP_URL must start with smtp:// or smtps://.')
-  }
-  if (!url.hostname) throw new Error('SMTP_URL names no host.')
+  // The same rules the start checks SMTP_URL with; the message never echoes the URL (it may hold a password).
+  const problem = smtpUrlProblem(smtpUrl)
+  if (problem) throw new Error(`SMTP_URL: ${problem}`)
+  const url = new URL(smtpUrl)
   const implicitTls = url.protocol === 'smtps:'
   const tls = url.searchParams.get('tls')
-  if (tls !== null && tls !== 'none' && tls !== 'starttls') throw new Error('SMTP_URL: tls= must be none or starttls.')
-  if (implicitTls && tls !== null) throw new Error('SMTP_URL: smtps:// always uses TLS; drop the tls= parameter.')
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   const plain = !implicitTls && (tls === 'none' || (tls === null && LOOPBACK.has(url.hostname)))
   const user = decodeURIComponent(url.username)
@@ -368,47 +358,4 @@ export async function listMailFiles(dataDir: string): Promise<MailFile[]> {
       }),
   )
   return files.sort((a, b) => b.mtimeMs - a.mtimeMs || b.name.localeCompare(a.name))
-}
-
-const MailEnvSchema = z.object({
-  SMTP_URL: z
-    .string()
-    .optional()
-    .transform((s) => (s?.trim() ? s.trim() : null)),
-  MAIL_FROM: z
-    .string()
-    .optional()
-    .transform((s) => (s?.trim() ? s.trim() : null)),
-})
-
-export interface MailSettings {
-  smtpUrl: string | null
-  from: string
-}
-
-/**
- * SMTP_URL and MAIL_FROM from the environment (to move into env.server.ts).
- * MAIL_FROM defaults to `Takeback <noreply@host of PUBLIC_URL>`.
- */
-export function readMailSettings(source: Record<string, string | undefined>, publicUrl: string): MailSettings {
-  const e = MailEnvSchema.parse(source)
-  if (e.SMTP_URL) {
-    try {
-      smtpOptionsFromUrl(e.SMTP_URL)
-    } catch (error) {
-      throw new EnvError(`Takeback cannot start: the environment has bad values.\n  SMTP_URL: ${(error as Error).message}`)
-    }
-  }
-  if (e.MAIL_FROM && HEADER_BREAKER.test(e.MAIL_FROM)) {
-    throw new EnvError('Takeback cannot start: the environment has bad values.\n  MAIL_FROM: must be one line')
-  }
-  let host = 'localhost'
-  try {
-    const h = new URL(publicUrl).hostname
-    // An IP address is not a mail domain; localhost is at least well-formed.
-    if (h && !/^[\d.]+$/.test(h) && !h.includes(':') && !h.startsWith('[')) host = h
-  } catch {
-    // PUBLIC_URL is checked by parseEnv; keep the default here.
-  }
-  return { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? `Takeback <noreply@${host}>` }
 }

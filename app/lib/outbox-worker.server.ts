@@ -18,13 +18,12 @@
 import crypto from 'node:crypto'
 import os from 'node:os'
 import { PostgresAdapter } from 'kysely'
-import { z } from 'zod'
 import type { Outbox } from '../../db/schema'
 import { decryptPersonal, DecryptionError } from './crypto.server'
 import { getDb, type DB } from './db.server'
-import { EnvError, getEnv } from './env.server'
+import { getEnv, type Env } from './env.server'
 import { log } from './log.server'
-import { createMailer, InvalidMessageError, readMailSettings, redactAddresses, type Mailer, type MailMessage, type SendResult } from './mailer.server'
+import { createMailer, InvalidMessageError, redactAddresses, type Mailer, type MailMessage, type SendResult } from './mailer.server'
 import { forgetSingleton, singleton } from './singleton.server'
 
 export interface BackoffPolicy {
@@ -376,16 +375,6 @@ export async function sendAgain(db: DB, outboxId: string, now = Date.now()): Pro
   return result.numUpdatedRows > 0n
 }
 
-const OutboxEnvSchema = z.object({
-  OUTBOX_WORKER: z.enum(['on', 'off']).default('on'),
-  OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
-  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
-  OUTBOX_LEASE_MS: z.coerce.number().int().min(10_000).default(DEFAULT_LEASE_MS),
-  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_MAX_ATTEMPTS),
-  OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(DEFAULT_BACKOFF.baseMs),
-  OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(DEFAULT_BACKOFF.maxMs),
-})
-
 export interface OutboxSettings {
   /** False when OUTBOX_WORKER=off: the app process then sends nothing (run `npm run worker`). */
   inProcess: boolean
@@ -396,14 +385,8 @@ export interface OutboxSettings {
   backoff: BackoffPolicy
 }
 
-/** The OUTBOX_* variables (to move into env.server.ts); throws EnvError for bad values. */
-export function readOutboxSettings(source: Record<string, string | undefined> = process.env): OutboxSettings {
-  const parsed = OutboxEnvSchema.safeParse(source)
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
-    throw new EnvError(`Takeback cannot start: the environment has bad values.\n${lines.join('\n')}`)
-  }
-  const e = parsed.data
+/** The worker's settings from the OUTBOX_* variables (checked in env.server.ts). */
+export function readOutboxSettings(e: Env = getEnv()): OutboxSettings {
   return {
     inProcess: e.OUTBOX_WORKER === 'on',
     intervalMs: e.OUTBOX_INTERVAL_MS,
@@ -418,13 +401,11 @@ export function readOutboxSettings(source: Record<string, string | undefined> = 
  * Start a worker and its mailer from the environment, on `db`. Used by the
  * worker process and by startInProcessWorker.
  */
-export function startWorkerFromEnv(db: DB, source: Record<string, string | undefined> = process.env): OutboxWorker & { mode: Mailer['mode'] } {
-  const env = getEnv()
-  const settings = readOutboxSettings(source)
-  const mail = readMailSettings(source, env.PUBLIC_URL)
+export function startWorkerFromEnv(db: DB, env: Env = getEnv()): OutboxWorker & { mode: Mailer['mode'] } {
+  const settings = readOutboxSettings(env)
   // Sends must end well inside the lease (see createMailer's sendTimeoutMs).
-  const mailer = createMailer({ smtpUrl: mail.smtpUrl, dataDir: env.DATA_DIR, sendTimeoutMs: Math.min(120_000, settings.leaseMs / 4) })
-  const worker = startOutboxWorker({ db, mailer, from: mail.from, ...settings })
+  const mailer = createMailer({ smtpUrl: env.SMTP_URL, dataDir: env.DATA_DIR, sendTimeoutMs: Math.min(120_000, settings.leaseMs / 4) })
+  const worker = startOutboxWorker({ db, mailer, from: env.MAIL_FROM, ...settings })
   log.info({ workerId: worker.workerId, mode: mailer.mode }, 'outbox worker started')
   return {
     mode: mailer.mode,
@@ -442,14 +423,14 @@ export function startWorkerFromEnv(db: DB, source: Record<string, string | undef
  * Run the worker inside the app process, on the app's database; null when
  * OUTBOX_WORKER=off (run `npm run worker` instead). Safe to call twice.
  */
-export function startInProcessWorker(source: Record<string, string | undefined> = process.env): OutboxWorker | null {
-  if (!readOutboxSettings(source).inProcess) {
+export function startInProcessWorker(env: Env = getEnv()): OutboxWorker | null {
+  if (!readOutboxSettings(env).inProcess) {
     log.info('outbox: in-process worker off (OUTBOX_WORKER=off)')
     return null
   }
   // One per process, even if the server module graph is loaded twice (Vite dev).
   return singleton('outbox-worker', () => {
-    const worker = startWorkerFromEnv(getDb(), source)
+    const worker = startWorkerFromEnv(getDb(), env)
     return {
       workerId: worker.workerId,
       wake: worker.wake,

@@ -27,7 +27,11 @@
  * twice does no harm and instances converge on the same contents. Each read
  * starts OVERLAP_MS before the refresh point, so a row committed late with an
  * earlier timestamp (a long transaction, another instance's clock) is still
- * seen; rows already applied at that same updated_at are skipped.
+ * seen; rows already applied at that same updated_at are skipped. Writers
+ * stamp a row when their work starts, and under overload (argon2 queued, a
+ * convoy on the audit chain's lock) a row can commit far later than that, so
+ * every CATCH_UP_EVERY_MS a refresh reads CATCH_UP_MS back instead: a late
+ * row is then missing for seconds, never for good.
  *
  * Memory per PDQ value: the PdqIndex's ~64 bytes plus 33 here (the 32 bytes,
  * to give the value back, and a byte saying picture and/or frame). Values are
@@ -66,6 +70,9 @@ export interface MatchResult {
 export const MAX_MATCHES_PER_HASH = 100
 /** How far back each refresh reads before its refresh point. */
 export const OVERLAP_MS = 10_000
+/** How far back a catch-up refresh reads; rows applied since are skipped, so it costs one indexed range scan. */
+export const CATCH_UP_MS = 5 * 60_000
+const CATCH_UP_EVERY_MS = 15_000
 const PAGE = 2_000
 const VALUES_PER_QUERY = 500
 const LISTED_CASE_STATES = ['open', 'closed'] as const
@@ -107,7 +114,8 @@ export class MatchIndex {
 
   private hashCursor: Cursor | null = null
   private caseCursor: Cursor | null = null
-  /** Rows applied within the overlap window, by id: the updated_at applied. */
+  private lastCatchUpAt = 0
+  /** Rows applied within the catch-up window, by id: the updated_at applied. */
   private readonly recentHashes = new Map<string, number>()
   private readonly recentCases = new Map<string, number>()
 
@@ -238,9 +246,14 @@ export class MatchIndex {
         ])
         .$if(from !== null, (qb) =>
           qb.where((eb) =>
-            eb.or([
-              eb('case_hash.updated_at', '>', from!.updatedAt),
-              eb.and([eb('case_hash.updated_at', '=', from!.updatedAt), eb('case_hash.id', '>', from!.id)]),
+            // The leading >= lets the index seek to the position; without it
+            // both engines read from the start of the list for every page.
+            eb.and([
+              eb('case_hash.updated_at', '>=', from!.updatedAt),
+              eb.or([
+                eb('case_hash.updated_at', '>', from!.updatedAt),
+                eb.and([eb('case_hash.updated_at', '=', from!.updatedAt), eb('case_hash.id', '>', from!.id)]),
+              ]),
             ]),
           ),
         )
@@ -256,7 +269,7 @@ export class MatchIndex {
         // under an older timestamp: ask about both again at the end.
         if (row.status === 'disabled' || (!listed && this.holds(row.kind, row.value))) touched.add(row.kind, row.value)
         // Not noted in recentHashes (that would be a map of every row): the
-        // first refresh reads the last OVERLAP_MS again and asks about those.
+        // first refresh reads the last CATCH_UP_MS again and asks about those.
       }
       from = afterCursor(rows, from)
       if (rows.length < PAGE) break
@@ -285,16 +298,23 @@ export class MatchIndex {
   private async refresh(): Promise<void> {
     if (this.stopped) return
     const touched = new Touched()
+    const startedAt = Date.now()
+    const catchUp = startedAt - this.lastCatchUpAt >= CATCH_UP_EVERY_MS
+    if (catchUp) this.lastCatchUpAt = startedAt
+    const back = catchUp ? CATCH_UP_MS : OVERLAP_MS
 
     // Hash rows.
-    let from: Cursor | null = this.hashCursor ? { updatedAt: this.hashCursor.updatedAt - OVERLAP_MS, id: '' } : null
+    let from: Cursor | null = this.hashCursor ? { updatedAt: this.hashCursor.updatedAt - back, id: '' } : null
     for (;;) {
       const rows = await this.db
         .selectFrom('case_hash')
         .select(['id', 'kind', 'value', 'updated_at'])
         .$if(from !== null, (qb) =>
           qb.where((eb) =>
-            eb.or([eb('updated_at', '>', from!.updatedAt), eb.and([eb('updated_at', '=', from!.updatedAt), eb('id', '>', from!.id)])]),
+            eb.and([
+              eb('updated_at', '>=', from!.updatedAt),
+              eb.or([eb('updated_at', '>', from!.updatedAt), eb.and([eb('updated_at', '=', from!.updatedAt), eb('id', '>', from!.id)])]),
+            ]),
           ),
         )
         .orderBy('updated_at')
@@ -314,16 +334,19 @@ export class MatchIndex {
     }
 
     // Cases whose deletion or consent may have changed without their hash rows.
-    let caseFrom: Cursor | null = this.caseCursor ? { updatedAt: this.caseCursor.updatedAt - OVERLAP_MS, id: '' } : null
+    let caseFrom: Cursor | null = this.caseCursor ? { updatedAt: this.caseCursor.updatedAt - back, id: '' } : null
     for (;;) {
       const cases = await this.db
         .selectFrom('survivor_case')
         .select(['id', 'updated_at', 'state', 'share_hashes'])
         .$if(caseFrom !== null, (qb) =>
           qb.where((eb) =>
-            eb.or([
-              eb('updated_at', '>', caseFrom!.updatedAt),
-              eb.and([eb('updated_at', '=', caseFrom!.updatedAt), eb('id', '>', caseFrom!.id)]),
+            eb.and([
+              eb('updated_at', '>=', caseFrom!.updatedAt),
+              eb.or([
+                eb('updated_at', '>', caseFrom!.updatedAt),
+                eb.and([eb('updated_at', '=', caseFrom!.updatedAt), eb('id', '>', caseFrom!.id)]),
+              ]),
             ]),
           ),
         )
@@ -414,7 +437,7 @@ export class MatchIndex {
       [this.recentCases, this.caseCursor],
     ] as const) {
       if (!cursor) continue
-      const oldest = cursor.updatedAt - OVERLAP_MS
+      const oldest = cursor.updatedAt - CATCH_UP_MS
       for (const [id, updatedAt] of map) if (updatedAt < oldest) map.delete(id)
     }
   }

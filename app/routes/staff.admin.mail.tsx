@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { StaffBar, staffMeta, When } from '~/components/staff'
 import { i18next } from '~/i18next.server'
 import { getEnv } from '~/lib/env.server'
-import { listMailFiles, readMailSettings } from '~/lib/mailer.server'
+import { listMailFiles } from '~/lib/mailer.server'
 import { requireStaff } from '~/lib/staff-session.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
@@ -14,7 +14,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const t = await i18next.getFixedT(request)
   const env = getEnv()
   // With SMTP set the folder is not written to; any old files there are not what was sent.
-  const smtpSet = readMailSettings(process.env, env.PUBLIC_URL).smtpUrl !== null
+  const smtpSet = env.SMTP_URL !== undefined
   // Names, times and sizes only: the files hold recipients and notice text, and the full path would show the server's layout.
   const files = smtpSet ? [] : (await listMailFiles(env.DATA_DIR)).map((f) => ({ name: f.name, mtimeMs: f.mtimeMs, size: f.size }))
   return { title: t('dashboard.meta.mail'), staff, smtpSet, files }

@@ -10,6 +10,7 @@ import { decryptPersonal, encryptPersonal } from '../../app/lib/crypto.server'
 import { getDb } from '../../app/lib/db.server'
 import { getEnv } from '../../app/lib/env.server'
 import { newId } from '../../app/lib/ids.server'
+import { forgetSingleton } from '../../app/lib/singleton.server'
 import { createStaffSession } from '../../app/lib/staff-session.server'
 import { listCases, openCase } from '../../app/models/case-queue.server'
 import { createCase } from '../../app/models/case.server'
@@ -377,9 +378,17 @@ describe(`case queue (${inject('engine')})`, () => {
     const loc = await getDb().selectFrom('case_location').select('id').where('case_id', '=', c.caseId).executeTakeFirstOrThrow()
     await callRoute(caseAction, `/staff/cases/${c.caseId}`, { headers: staff.headers, form: { intent: 'draft', locationId: loc.id } }, { caseId: c.caseId })
     const notice = await getDb().selectFrom('notice').select('id').where('case_id', '=', c.caseId).executeTakeFirstOrThrow()
-    const saved = { env: process.env.NODE_ENV, name: process.env.ORG_NAME }
-    process.env.NODE_ENV = 'production'
+    const saved = { ...process.env }
+    const inUse = getEnv()
+    // Production on PostgreSQL wants the keys given: give the ones in use.
+    Object.assign(process.env, {
+      NODE_ENV: 'production',
+      SESSION_SECRET: inUse.SESSION_SECRET.join(','),
+      CONTACT_KEY: inUse.CONTACT_KEY.join(','),
+      LINK_SIGNING_KEY: inUse.LINK_SIGNING_KEY.join(','),
+    })
     delete process.env.ORG_NAME
+    forgetSingleton('env')
     try {
       const res = await callRoute(
         caseAction,
@@ -393,8 +402,9 @@ describe(`case queue (${inject('engine')})`, () => {
       expect(res.status).toBe(400)
       expect(res.data.error).toBe('queue.case.exampleBlocked')
     } finally {
-      process.env.NODE_ENV = saved.env
-      if (saved.name !== undefined) process.env.ORG_NAME = saved.name
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name]
+      Object.assign(process.env, saved)
+      forgetSingleton('env')
     }
     expect((await getDb().selectFrom('notice').select('state').where('id', '=', notice.id).executeTakeFirstOrThrow()).state).toBe('draft')
     expect(await getDb().selectFrom('outbox').select('id').where('notice_id', '=', notice.id).execute()).toHaveLength(0)
