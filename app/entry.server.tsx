@@ -10,6 +10,7 @@ import { NonceProvider } from './components/nonce'
 import { i18nOptions } from './i18n'
 import { i18next } from './i18next.server'
 import { log, loggablePath } from './lib/log.server'
+import { RETRY_AFTER_SECONDS } from './lib/unavailable.server'
 
 export const streamTimeout = 5_000
 
@@ -21,6 +22,8 @@ export default async function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const nonce = loadContext.cspNonce
+  // Remix drops the headers of a thrown Response on pages: a 503 (app/lib/unavailable.server.ts) still says when to come back.
+  if (responseStatusCode === 503 && !responseHeaders.has('Retry-After')) responseHeaders.set('Retry-After', String(RETRY_AFTER_SECONDS))
   const instance = createInstance()
   await instance.use(initReactI18next).init({ ...i18nOptions, lng: await i18next.getLocale(request) })
   // Bots and no-JS clients get the whole document at once; browsers get it streamed.
@@ -55,6 +58,12 @@ export default async function handleRequest(
     )
     setTimeout(abort, streamTimeout + 1000)
   })
+}
+
+/** The same for data requests (a fetcher's `.data` POST), which do not pass through handleRequest. */
+export function handleDataRequest(response: Response): Response {
+  if (response.status === 503 && !response.headers.has('Retry-After')) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
+  return response
 }
 
 export const handleError: HandleErrorFunction = (error, { request }) => {

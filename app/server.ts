@@ -5,16 +5,15 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createRequestHandler } from '@remix-run/express'
 import type { ServerBuild } from '@remix-run/node'
-import express from 'express'
 import { migrateToLatest } from '../db/migrator'
 import { getConnection } from './lib/db.server'
+import { createHttpApp } from './http-app.server'
 import { EnvError, getEnv } from './lib/env.server'
-import { log, loggablePath } from './lib/log.server'
+import { log } from './lib/log.server'
 import { organisationFromEnv, type Organisation } from './lib/organisation.server'
 import { startInProcessWorker } from './lib/outbox-worker.server'
-import { securityHeaders } from './lib/security-headers.server'
+import { withUnavailableAnswers } from './lib/unavailable.server'
 import { startMatchIndex } from './matching/match-index.server'
 import { startDeadlineWorker } from './models/deadline.server'
 import { retentionPolicyFromEnv, startRetentionJob } from './models/retention.server'
@@ -67,56 +66,20 @@ const viteDevServer = dev
   ? await import('vite').then((vite) => vite.createServer({ root, server: { middlewareMode: true } }))
   : undefined
 
-const app = express()
-app.disable('x-powered-by')
-// Behind a load balancer, the client address comes from X-Forwarded-For; only trust it when told to.
-if (process.env.TRUST_PROXY) app.set('trust proxy', process.env.TRUST_PROXY)
-app.use(securityHeaders({ dev, https: env.PUBLIC_URL.startsWith('https:') }))
-
-app.use((req, res, next) => {
-  const started = process.hrtime.bigint()
-  res.on('finish', () => {
-    const ms = Number(process.hrtime.bigint() - started) / 1e6
-    log.info({ method: req.method, path: loggablePath(req.path), status: res.statusCode, ms: Math.round(ms) }, 'request')
-  })
-  next()
-})
-
-// A state-changing request from another site is refused here with a plain
-// 403. (Remix's own origin check would otherwise answer it with a 500.)
-// 'null' is let through: with Referrer-Policy no-referrer, Chromium sends
-// Origin: null on our own form posts; staff routes check Origin themselves.
-// No Origin at all is let through too: that is how server-side clients of the
-// provider API (/api/v1, HMA) post, and they authenticate with a key in a
-// header, never a cookie, so there is nothing for another site to ride on
-// (see app/lib/provider-api.server.ts).
-const ownOrigins = new Set([new URL(env.PUBLIC_URL).origin])
-app.use((req, res, next) => {
-  const origin = req.get('origin')
-  if (req.method === 'GET' || req.method === 'HEAD' || !origin || origin === 'null') return next()
-  if (ownOrigins.has(origin) || origin === `${req.protocol}://${req.get('host')}`) return next()
-  res.status(403).type('text/plain').send('This request came from another website, so it was refused.\n')
-})
-
-if (viteDevServer) {
-  app.use(viteDevServer.middlewares)
-} else {
-  app.use('/assets', express.static(path.join(root, 'build/client/assets'), { immutable: true, maxAge: '1y', index: false }))
-  app.use(express.static(path.join(root, 'build/client'), { maxAge: '1h', index: false }))
-}
-
 const build = viteDevServer
   ? () => viteDevServer.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>
   : ((await import(path.join(root, 'build/server/index.js'))) as ServerBuild)
 
-app.all(
-  '*',
-  createRequestHandler({
-    build,
-    mode: env.NODE_ENV,
-    getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: req.ip ?? 'unknown' }),
-  }),
-)
+const app = createHttpApp({
+  // A locked or full database answers 503 with Retry-After, not 500 (app/lib/unavailable.server.ts).
+  build: withUnavailableAnswers(build),
+  mode: env.NODE_ENV,
+  publicUrl: env.PUBLIC_URL,
+  dev,
+  trustProxy: env.TRUST_PROXY,
+  devMiddlewares: viteDevServer?.middlewares,
+  root,
+})
 
 const server = app.listen(env.PORT, env.HOST, () => {
   const address = server.address()

@@ -12,79 +12,34 @@
 import fs from 'node:fs'
 import { parseArgs } from 'node:util'
 import { randomToken } from '../lib/tokens.server'
-import { HashItemSchema, NewRequestSchema, REQUESTERS, type NewRequestInput } from '../models/case.schema'
+import { NewRequestSchema, REQUESTERS, type NewRequestInput } from '../models/case.schema'
 import { createCase } from '../models/case.server'
-import { describeIssues, ordinal, reportFailure, withDatabase } from './provider-command'
-
-type HashItemInput = Extract<NewRequestInput['files'], unknown[]>[number]
+import { readHashLines, type HashLines } from '../models/hash-lines'
+import { CLI_ACTOR, describeIssues, ordinal, reportFailure, withDatabase } from './provider-command'
 
 const DEFAULT_REQUESTER = 'helper'
 
-/** What the lines of a `takeback hash` output hold, or the first reason they cannot be used. */
-type ReadResult = { ok: true; files: HashItemInput[]; lineOfItem: number[]; warnings: string[] } | { ok: false; message: string }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/** The hashes of one line, by field, leaving everything else (the file name first of all) behind. */
-function toItem(line: Record<string, unknown>): HashItemInput | null {
-  const { kind, md5, sha256 } = line
-  if (kind === 'image') {
-    return { media: 'image', pdq: line.pdq, quality: line.quality, md5, sha256 } as HashItemInput
+/** The lines of a `takeback hash` output as a case's items, or the first reason they cannot be used, worded for the terminal. */
+function readLines(text: string): ({ ok: true; warnings: string[] } & Omit<HashLines, 'warnings'>) | { ok: false; message: string } {
+  const read = readHashLines(text)
+  if ('problem' in read) {
+    const n = read.line
+    const message = {
+      notObject: `--hashes line ${n} is not a JSON object. Give the output of "takeback hash" as it is.`,
+      noHashes: `--hashes line ${n} has no hashes in it. Give the output of "takeback hash" as it is.`,
+      kind: `--hashes line ${n} is neither an image nor a video ("kind" must be "image" or "video").`,
+      invalid: `--hashes line ${n}: ${read.detail ?? 'its hashes are not valid.'}`,
+    }[read.problem]
+    return { ok: false, message }
   }
-  if (kind === 'video') {
-    // vpdq is null when FFmpeg was missing: the file's MD5 and SHA-256 still find exact copies.
-    return { media: 'video', md5, sha256, vpdq: line.vpdq ?? [] } as HashItemInput
-  }
-  return null
-}
-
-function readHashLines(text: string): ReadResult {
-  const files: HashItemInput[] = []
-  const lineOfItem: number[] = []
-  const warnings: string[] = []
-  const seen = new Map<string, number>()
-  const lines = text.split(/\r?\n/)
-  for (const [index, raw] of lines.entries()) {
-    const n = index + 1
-    if (raw.trim() === '') continue
-    let line: unknown
-    try {
-      line = JSON.parse(raw)
-    } catch {
-      line = undefined
-    }
-    if (!isObject(line)) {
-      return { ok: false, message: `--hashes line ${n} is not a JSON object. Give the output of "takeback hash" as it is.` }
-    }
-    if ('error' in line) {
-      warnings.push(`line ${n}: skipped: "takeback hash" could not hash this file.`)
-      continue
-    }
-    if (line.md5 === undefined && line.sha256 === undefined && line.pdq === undefined && line.vpdq === undefined) {
-      return { ok: false, message: `--hashes line ${n} has no hashes in it. Give the output of "takeback hash" as it is.` }
-    }
-    const item = toItem(line)
-    if (!item) {
-      return { ok: false, message: `--hashes line ${n} is neither an image nor a video ("kind" must be "image" or "video").` }
-    }
-    const checked = HashItemSchema.safeParse(item)
-    if (!checked.success) {
-      return { ok: false, message: `--hashes line ${n}: ${checked.error.issues[0]?.message ?? 'its hashes are not valid.'}` }
-    }
-    // The same file hashed twice would be two items of one case; keep the first.
-    const earlier = seen.get(checked.data.sha256)
-    if (earlier !== undefined) {
-      warnings.push(`line ${n}: skipped: the same file as line ${earlier}.`)
-      continue
-    }
-    seen.set(checked.data.sha256, n)
-    if (item.media === 'video' && line.vpdq == null) {
-      warnings.push(`line ${n}: this video has no frame hashes (FFmpeg was missing), so only exact copies of it can be found.`)
-    }
-    files.push(item)
-    lineOfItem.push(n)
-  }
-  return { ok: true, files, lineOfItem, warnings }
+  const warnings = read.warnings.map((w) =>
+    w.kind === 'error'
+      ? `line ${w.line}: skipped: "takeback hash" could not hash this file.`
+      : w.kind === 'duplicate'
+        ? `line ${w.line}: skipped: the same file as line ${w.first}.`
+        : `line ${w.line}: this video has no frame hashes (FFmpeg was missing), so only exact copies of it can be found.`,
+  )
+  return { ok: true, items: read.items, lineOfItem: read.lineOfItem, warnings }
 }
 
 const CASE_OPTIONS: Record<string, string> = {
@@ -134,7 +89,7 @@ async function createCaseCommand(args: string[], usage: string): Promise<number>
     process.stderr.write(`--hashes: ${values.hashes} cannot be read. Check the name and that it is a file.\n`)
     return 2
   }
-  const read = readHashLines(text)
+  const read = readLines(text)
   if (!read.ok) {
     process.stderr.write(`${read.message}\nNothing was saved.\n`)
     return 2
@@ -147,7 +102,7 @@ async function createCaseCommand(args: string[], usage: string): Promise<number>
     idempotencyKey: randomToken(18),
     requester: values.requester as NewRequestInput['requester'],
     language: 'en',
-    files: read.files,
+    files: read.items,
     urls: values.url ?? [],
     shareHashes: values.share,
     noticesConsent: values.notices,
@@ -167,12 +122,12 @@ async function createCaseCommand(args: string[], usage: string): Promise<number>
   }
 
   try {
-    const created = await withDatabase((db) => createCase(db, request, Date.now(), { source: 'import' }))
+    const created = await withDatabase((db) => createCase(db, request, Date.now(), { source: 'import', actor: { actorType: 'system', actorId: CLI_ACTOR.actorId } }))
     process.stdout.write(JSON.stringify({ caseNumber: created.caseNumber, secret: created.secret }) + '\n')
     const urls = checked.data.urls.length
     const items = read.lineOfItem.map((line, i) => `item ${i + 1} = line ${line}`).join(', ')
     process.stderr.write(
-      `Case opened with ${read.files.length} file${read.files.length === 1 ? '' : 's'}${items ? ` (${items})` : ''}` +
+      `Case opened with ${read.items.length} file${read.items.length === 1 ? '' : 's'}${items ? ` (${items})` : ''}` +
         ` and ${urls} web address${urls === 1 ? '' : 'es'}.\n` +
         'Give the survivor the case number and secret. The secret is shown only this once.\n',
     )

@@ -18,20 +18,30 @@ export interface Bar {
   value: number | null
 }
 
-/** Layout in SVG user units; exported so tests can check bar sizes. */
+/**
+ * Layout in CSS pixels; exported so tests can check bar sizes. The SVG has no
+ * viewBox, so nothing is scaled: its text is `fontSize` px on a 375 px phone
+ * and on a desktop alike. Each provider's name and figure sit on a line of
+ * their own above its bar, so the bar can use the whole width.
+ */
 export const CHART = {
-  labelWidth: 160,
-  plotWidth: 300,
-  valueWidth: 60,
-  barHeight: 20,
-  gap: 8,
-  padding: 8,
+  fontSize: 14,
+  /** The line holding the name (left) and the figure (right). */
+  labelHeight: 20,
+  barHeight: 14,
+  gap: 10,
+  padding: 2,
+  /** Longer names are cut, so a name never runs into its figure at 375 px. */
+  maxLabel: 32,
 } as const
 
-/** The width of a bar for a value of 0..1 (clamped), rounded to a tenth of a unit. */
+/** One provider's band: its label line, its bar, and the gap after it. */
+const STEP = CHART.labelHeight + CHART.barHeight + CHART.gap
+
+/** The width of a bar for a value of 0..1 (clamped), in percent of the chart's width, rounded to a tenth. */
 export function barWidth(value: number | null): number {
   if (value === null || !Number.isFinite(value)) return 0
-  return Math.round(Math.min(1, Math.max(0, value)) * CHART.plotWidth * 10) / 10
+  return Math.round(Math.min(1, Math.max(0, value)) * 1000) / 10
 }
 
 /** "67%": the value label beside each bar. */
@@ -43,35 +53,36 @@ export function BarChart({ title, description, bars, emptyText = '–' }: { titl
   const id = useId()
   const titleId = `${id}-title`
   const descId = `${id}-desc`
-  const { labelWidth, plotWidth, valueWidth, barHeight, gap, padding } = CHART
-  const width = labelWidth + plotWidth + valueWidth
-  const height = padding * 2 + Math.max(1, bars.length) * (barHeight + gap) - gap
+  const { fontSize, labelHeight, barHeight, gap, padding, maxLabel } = CHART
+  const height = padding * 2 + Math.max(1, bars.length) * STEP - gap
   return (
     <svg
       role="img"
       aria-labelledby={titleId}
       aria-describedby={descId}
-      viewBox={`0 0 ${width} ${height}`}
-      // No style attribute: the Content-Security-Policy (style-src 'self') would drop it.
+      // No style attribute: the Content-Security-Policy (style-src 'self') would drop it. Width comes from .bar-chart.
       width="100%"
+      height={height}
       className="bar-chart"
     >
       <title id={titleId}>{title}</title>
       <desc id={descId}>{description}</desc>
-      {/* The 100% line, so a short bar reads as short rather than as the whole. */}
-      <line x1={labelWidth + plotWidth} x2={labelWidth + plotWidth} y1={0} y2={height} stroke="currentColor" strokeOpacity={0.3} />
       {bars.map((bar, i) => {
-        const y = padding + i * (barHeight + gap)
+        const top = padding + i * STEP
+        const baseline = top + labelHeight - 6
+        const barY = top + labelHeight
         const w = barWidth(bar.value)
         return (
           <g key={`${i}-${bar.label}`} data-bar={i}>
-            <text x={labelWidth - 6} y={y + barHeight / 2} textAnchor="end" dominantBaseline="middle" fontSize={12} fill="currentColor">
-              {bar.label.length > 24 ? `${bar.label.slice(0, 23)}…` : bar.label}
+            <text x={0} y={baseline} fontSize={fontSize} fill="currentColor">
+              {bar.label.length > maxLabel ? `${bar.label.slice(0, maxLabel - 1)}…` : bar.label}
             </text>
-            <rect className="bar" x={labelWidth} y={y} width={w} height={barHeight} fill="currentColor" fillOpacity={0.7} />
-            <text x={labelWidth + w + 4} y={y + barHeight / 2} dominantBaseline="middle" fontSize={12} fill="currentColor">
+            <text x="100%" y={baseline} textAnchor="end" fontSize={fontSize} fontWeight={600} fill="currentColor">
               {percentLabel(bar.value, emptyText)}
             </text>
+            {/* The whole width, faint, so a short bar reads as short rather than as the whole. */}
+            <rect className="bar-track" x={0} y={barY} width="100%" height={barHeight} fill="currentColor" fillOpacity={0.12} />
+            <rect className="bar" x={0} y={barY} width={`${w}%`} height={barHeight} fill="currentColor" fillOpacity={0.7} />
           </g>
         )
       })}

@@ -47,6 +47,8 @@ export function StaffBar({ role, reviewCount }: { role: StaffRole; reviewCount?:
     <div className="status-head">
       <nav className="actions" aria-label={t('staff.nav.label')}>
         <LocalLink to="/staff">{t('staff.nav.home')}</LocalLink>
+        <LocalLink to="/staff/cases">{t('queue.list.title')}</LocalLink>
+        <LocalLink to="/staff/dashboard">{t('dashboard.title')}</LocalLink>
         {role === 'admin' ? <LocalLink to="/staff/admin/staff">{t('staff.nav.admin')}</LocalLink> : null}
         <LocalLink to="/staff/cases/new">{t('intake.nav')}</LocalLink>
         <LocalLink to="/staff/review">{reviewCount === undefined ? t('review.nav') : t('review.navCount', { count: reviewCount })}</LocalLink>

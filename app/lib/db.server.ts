@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig } from 'kysely'
 import type { Database } from '../../db/schema'
 import { EnvError, getEnv, type Env } from './env.server'
 import { singleton } from './singleton.server'
@@ -14,6 +14,30 @@ export interface Connection {
   db: DB
   engine: Engine
   close(): Promise<void>
+}
+
+/**
+ * Every transaction here writes, so on SQLite it takes the write lock when it
+ * begins (BEGIN IMMEDIATE), waiting up to busy_timeout for another process
+ * (a second instance, the worker, a backup) to finish. A plain BEGIN reads
+ * first and asks for the lock at its first write; if another process
+ * committed in between, SQLite fails at once with SQLITE_BUSY_SNAPSHOT,
+ * without waiting, and the request would fail for nothing.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings)
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.settings)
+  }
 }
 
 /** Open the database that `config` names: a SQLite file, or a PostgreSQL pool. */
@@ -55,7 +79,7 @@ export function connect(config: Env['database'], options: { poolSize?: number } 
         'Put the database on a local disk the app can write to (not a network share), or use PostgreSQL.',
     )
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) })
   return { db, engine: 'sqlite', close: () => db.destroy() }
 }
 

@@ -3,6 +3,7 @@
  * load balancer counts the same attempts. Keys are stored as SHA-256: a key
  * may name a source address, and raw addresses are never written down.
  */
+import { isIPv6 } from 'node:net'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema'
 import { sha256Hex } from './crypto.server'
@@ -62,4 +63,22 @@ export async function hitRateLimit(
 export async function purgeExpiredRateLimits(db: Kysely<Database>, now = Date.now()): Promise<number> {
   const result = await db.deleteFrom('rate_limit').where('reset_at', '<=', now).executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/**
+ * The source a client address counts as. One IPv6 client is usually given a
+ * whole /64, so IPv6 addresses count by their /64 (otherwise one machine
+ * would have billions of budgets); an IPv4-mapped address counts as IPv4.
+ */
+export function rateLimitSource(address: string | undefined): string {
+  if (!address) return 'unknown'
+  const plain = address.replace(/%.*$/, '')
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(plain)
+  if (mapped) return mapped[1]!
+  if (!isIPv6(plain)) return plain
+  const [head = '', tail] = plain.split('::')
+  const left = head ? head.split(':') : []
+  const right = tail ? tail.split(':') : []
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`
 }

@@ -7,6 +7,7 @@ import { TotpCodeSchema } from '../models/staff-auth.schema'
 import type { CodeStepResult } from '../models/staff-auth.server'
 import { getDb } from './db.server'
 import { clearStaffSessionCookie, requireSameOrigin, staffSessionCookie, staffTokenFrom } from './staff-session.server'
+import { readFormData } from './form-data.server'
 
 type CodeCheck = (db: Kysely<Database>, token: string, code: string) => Promise<CodeStepResult>
 
@@ -18,7 +19,7 @@ type CodeCheck = (db: Kysely<Database>, token: string, code: string) => Promise<
 export async function codeStepAction(request: Request, check: CodeCheck) {
   requireSameOrigin(request)
   const token = staffTokenFrom(request)
-  const submission = parseWithZod(await request.formData(), { schema: TotpCodeSchema })
+  const submission = parseWithZod(await readFormData(request), { schema: TotpCodeSchema })
   if (submission.status !== 'success') return data({ result: submission.reply({ hideFields: ['code'] }) }, { status: 400 })
   const result = token ? await check(getDb(), token, submission.value.code) : ({ ok: false, reason: 'expired' } as const)
   if (result.ok) {

@@ -5,9 +5,11 @@ import providers from './en/providers'
 import review from './en/review'
 import followup from './en/followup'
 import timeline from './en/timeline'
+import abuse from './en/abuse'
 export const name = 'English'
 
 const en = {
+  abuse,
   followup,
   timeline,
   review,

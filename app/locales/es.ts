@@ -6,10 +6,13 @@ import providers, { validation as providersValidation } from './es/providers'
 import review, { validation as reviewValidation } from './es/review'
 import followup, { validation as followupValidation } from './es/followup'
 import timeline from './es/timeline'
+import abuse, { validation as abuseValidation } from './es/abuse'
+import { validation as inputLimitsValidation } from './es/input-limits'
 
 export const name = 'Español'
 
 const es: Messages = {
+  abuse,
   followup,
   timeline,
   review,
@@ -583,6 +586,8 @@ export default es
 
 /** Validation messages, keyed by their English text (the schemas are written in English). */
 export const validation: Record<string, string> = {
+  ...abuseValidation,
+  ...inputLimitsValidation,
   ...followupValidation,
   ...reviewValidation,
   ...providersValidation,

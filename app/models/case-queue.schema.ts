@@ -14,7 +14,10 @@ export const NoteSchema = z.object({
     .string({ error: 'Write the note.' })
     .trim()
     .min(1, 'Write the note.')
-    .max(MAX_NOTE_LENGTH, `A note can be at most ${MAX_NOTE_LENGTH.toLocaleString('en')} characters.`),
+    .max(MAX_NOTE_LENGTH, `A note can be at most ${MAX_NOTE_LENGTH.toLocaleString('en')} characters.`)
+    // Line breaks are fine in a note; other control characters are not (PostgreSQL cannot store NUL at all).
+    // eslint-disable-next-line no-control-regex
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'The note contains characters that cannot be stored; retype it.'),
 })
 
 /** The queue's query string; anything unknown falls back to the default rather than failing the page. */

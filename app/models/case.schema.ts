@@ -279,7 +279,8 @@ export const WithdrawHashesSchema = z.object({
   hashIds: z.preprocess(
     (v) => (typeof v === 'string' ? [v] : v),
     z
-      .array(z.string().min(1).max(64), { error: 'Choose at least one file to take back.' })
+      // Ids are letters, digits and hyphens; anything else (a NUL above all) could only fail the lookup.
+      .array(z.string().min(1).max(64).regex(/^[\w-]+$/, 'Choose at least one file to take back.'), { error: 'Choose at least one file to take back.' })
       .min(1, 'Choose at least one file to take back.')
       .max(MAX_HASH_VALUES_PER_REQUEST),
   ),

@@ -77,6 +77,8 @@ type Trx = Transaction<Database>
 export const SIGN_IN_LIMIT_PER_SOURCE: RateLimit = { limit: 10, windowMs: 15 * 60 * 1000 }
 export const SIGN_IN_LIMIT_SITE_WIDE: RateLimit = { limit: 300, windowMs: 60 * 1000 }
 export const RECOVERY_LIMIT_PER_SOURCE: RateLimit = { limit: 5, windowMs: 15 * 60 * 1000 }
+/** New requests (POST /request) from one source: a flood of invented cases is cut off, a shared address still has room. */
+export const REQUEST_LIMIT_PER_SOURCE: RateLimit = { limit: 20, windowMs: 60 * 60 * 1000 }
 export const RECOVERY_LINK_MINUTES = 30
 
 /**
@@ -305,8 +307,12 @@ export async function createCase(
   db: DB,
   input: NewRequestInput,
   now = Date.now(),
-  /** How the case came in: the survivor's own browser, a caseworker's intake, or a bulk import. */
-  options: { source?: CaseSource } = {},
+  /**
+   * How the case came in (the survivor's own browser, a caseworker's intake,
+   * or a bulk import) and who opened it, for the audit log: the survivor
+   * unless a caseworker or the command line says otherwise.
+   */
+  options: { source?: CaseSource; actor?: { actorType: 'staff' | 'system'; actorId: string | null } } = {},
 ): Promise<CreatedCase> {
   const request = parseInput(NewRequestSchema, input)
   const key = sha256Hex(`${CREATE_SCOPE}:${request.idempotencyKey}`)
@@ -361,11 +367,9 @@ export async function createCase(
 
       const hashes = await insertHashes(trx, caseId, request.files, 1, now, request.language)
       await insertLocations(trx, caseId, request.urls, now)
-      await appendAudit(
-        trx,
-        survivorAudit(caseId, 'case.created', { files: request.files.length, hashes, urls: request.urls.length, contact: contact !== null }),
-        now,
-      )
+      const source = options.source ?? 'web'
+      const entry = survivorAudit(caseId, 'case.created', { files: request.files.length, hashes, urls: request.urls.length, contact: contact !== null, source })
+      await appendAudit(trx, options.actor ? { ...entry, ...options.actor } : entry, now)
       return result
     })
   } catch (error) {
@@ -667,13 +671,17 @@ export async function setContact(db: DB, caseId: string, input: SetContactInput,
 /**
  * Withdraw chosen hashes: they stay in the feed with status withdrawn and a new
  * updated_at, so providers delete their copies. Choosing a video's frame
- * entry withdraws all its frames. Ids of other cases are ignored.
+ * entry withdraws all its frames. Ids of other cases are ignored; a request
+ * naming none of this case's is a NotFoundError and changes nothing.
  */
 export async function withdrawHashes(db: DB, caseId: string, input: WithdrawHashesInput, now = Date.now()): Promise<{ withdrawn: number }> {
   const { hashIds } = parseInput(WithdrawHashesSchema, input)
   return db.transaction().execute(async (trx) => {
     await lockCase(trx, caseId, now)
     const chosen = await trx.selectFrom('case_hash').select(['id', 'item', 'kind']).where('case_id', '=', caseId).where('id', 'in', hashIds).execute()
+    // Not one id of this case: an edited form naming another case's hashes. Refused whole, so
+    // the transaction (the lock, the audit entry) rolls back and nothing is written.
+    if (chosen.length === 0) throw new NotFoundError('That did not work. Reload the page and try again.')
     const ids = chosen.map((h) => h.id)
     const videoItems = chosen.filter((h) => h.kind === 'vpdq').map((h) => h.item)
     let withdrawn = 0

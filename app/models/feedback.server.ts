@@ -45,7 +45,16 @@ export const SubmitFeedbackSchema = z
             .regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})$/, 'must be a PDQ hash (64 hex digits) or an MD5 hash (32 hex digits)'),
           feedbackValue: z.enum(FEEDBACK_VALUES, { error: `must be one of ${FEEDBACK_VALUES.join(', ')}` }),
           tags: z
-            .array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
+            .array(
+              z
+                .string()
+                .trim()
+                .min(1, 'must not be empty')
+                .max(100, 'must be at most 100 characters')
+                // A tag is a short label shown to staff: one line, no control characters.
+                // eslint-disable-next-line no-control-regex
+                .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), 'must be one line without control characters'),
+            )
             .max(20, 'at most 20 tags per hash')
             .default([]),
         }),

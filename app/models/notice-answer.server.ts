@@ -66,8 +66,14 @@ const EMAIL = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+\.[^\s@<>,;:"()[\]\\]+$
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
 
+/** Control, line-separating, zero-width and direction-changing characters: they cannot be stored (NUL) or would disguise the address shown to staff. */
+// eslint-disable-next-line no-control-regex
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/
+
 function isContact(value: string): boolean {
-  if (EMAIL.test(value)) return true
+  if (HIDDEN.test(value)) return false
+  // RFC 5321 allows at most 64 characters before the @.
+  if (EMAIL.test(value)) return value.indexOf('@') <= 64
   try {
     const url = new URL(value)
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.includes('.') && !url.username && !url.password && !/\s/.test(value)
@@ -77,7 +83,15 @@ function isContact(value: string): boolean {
 }
 
 const LocationIdsSchema = z
-  .array(z.string({ error: 'Each web address is chosen by its id, as text.' }).min(1).max(64), { error: 'Choose the web addresses as a list of their ids.' })
+  .array(
+    z
+      .string({ error: 'Each web address is chosen by its id, as text.' })
+      .min(1)
+      .max(64)
+      // Ids are letters, digits and hyphens; a NUL would fail the lookup on PostgreSQL.
+      .regex(/^[\w-]+$/, 'Each web address is chosen by its id, as text.'),
+    { error: 'Choose the web addresses as a list of their ids.' },
+  )
   .min(1, 'Choose at least one web address.')
   .max(MAX_LOCATION_IDS, `Choose at most ${MAX_LOCATION_IDS} web addresses at a time.`)
 

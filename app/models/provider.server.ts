@@ -222,6 +222,29 @@ export async function disableProvider(db: DB, providerId: string, actor: Actor, 
   })
 }
 
+/**
+ * Undo disableProvider: notices may go to the provider again, its API keys
+ * that were not revoked work again, and it is back on the hash list if it
+ * takes part. Enabling an enabled provider changes nothing.
+ */
+export async function enableProvider(db: DB, providerId: string, actor: Actor, now = Date.now()): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    // Conditional, so of two enables at once only one changes the row and is audited.
+    const changed = await trx
+      .updateTable('provider')
+      .set({ disabled_at: null, updated_at: now })
+      .where('id', '=', providerId)
+      .where('disabled_at', 'is not', null)
+      .executeTakeFirst()
+    if (Number(changed.numUpdatedRows) > 0) {
+      await appendAudit(trx, providerAudit(actor, 'provider.enabled', providerId), now)
+      return
+    }
+    const exists = await trx.selectFrom('provider').select('id').where('id', '=', providerId).executeTakeFirst()
+    if (!exists) throw new NotFoundError('This provider does not exist.')
+  })
+}
+
 async function listWhere(db: DB, providerId: string | null): Promise<ProviderListItem[]> {
   let query = db.selectFrom('provider').selectAll().orderBy('name').orderBy('id')
   if (providerId !== null) query = query.where('id', '=', providerId)

@@ -9,6 +9,8 @@ export const EmailSchema = z
   .trim()
   .min(1, 'Enter an email address.')
   .max(254, 'An email address is at most 254 characters.')
+  // RFC 5321's limit: mail servers refuse a longer local part, so such an address could never be reached.
+  .refine((s) => s.split('@')[0]!.length <= 64, 'The part before the @ can be at most 64 characters.')
   .pipe(z.email({ error: 'Enter an email address like name@example.org.' }))
   .transform((s) => s.toLowerCase())
 

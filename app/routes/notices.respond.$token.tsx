@@ -32,6 +32,7 @@ import {
   type NoticeAnswerKind,
   type ProviderNotice,
 } from '~/models/notice-answer.server'
+import { readFormData } from '~/lib/form-data.server'
 
 const HOUR = 60 * 60 * 1000
 
@@ -125,7 +126,7 @@ const FINAL_STATES = ['removed', 'not_found', 'declined', 'not_ours', 'closed']
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const now = Date.now()
   const { check, notice } = await load(params.token, now)
-  const form = await request.formData()
+  const form = await readFormData(request)
 
   if (form.get('intent') === 'fresh-link') {
     // The same answer whatever happened: nothing here says whether a link went out, or to where.
@@ -163,6 +164,8 @@ export default function NoticeAnswerPage() {
 
   return (
     <main className="page narrow" aria-labelledby="notice-title">
+      {/* The page's heading first; what just happened follows it, before the notice itself. */}
+      <h1 id="notice-title">{t('providerAnswer.title', { provider: notice.providerName })}</h1>
       {result?.step === 'answered' ? (
         <div className="notice-box" role="status">
           <h2>{t('providerAnswer.done.title')}</h2>
@@ -191,8 +194,8 @@ export default function NoticeAnswerPage() {
         </div>
       ) : null}
 
-      <h1 id="notice-title">{t('providerAnswer.title', { provider: notice.providerName })}</h1>
-      <p className="lead">{t('providerAnswer.lead')}</p>
+      {/* Once there is nothing to press, the lead no longer speaks of buttons. */}
+      <p className="lead">{t(answerable ? 'providerAnswer.lead' : 'providerAnswer.leadNoButtons')}</p>
       <dl className="codes notice-facts">
         <dt>{t('providerAnswer.fields.reference')}</dt>
         <dd>

@@ -10,6 +10,7 @@ import { GoneError } from '~/lib/errors.server'
 import { fieldErrors } from '~/lib/field-errors'
 import { RecoveryRequestSchema, RecoveryTokenSchema } from '~/models/case.schema'
 import { checkRecoveryToken, redeemRecovery, requestRecovery } from '~/models/case.server'
+import { readFormData } from '~/lib/form-data.server'
 
 type Result =
   | { step: 'sent' }
@@ -40,7 +41,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = Object.fromEntries(await request.formData())
+  const form = Object.fromEntries(await readFormData(request))
   if (form.intent === 'redeem') {
     const token = RecoveryTokenSchema.safeParse(form.token)
     if (!token.success) return data<Result>({ step: 'error', errors: fieldErrors(token.error) }, { status: 400 })

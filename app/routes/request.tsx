@@ -14,7 +14,9 @@ import { ValidationError } from '~/lib/errors.server'
 import { fieldErrors } from '~/lib/field-errors'
 import { randomToken } from '~/lib/tokens.server'
 import { NewRequestSchema, REQUESTERS, type HashItem, type NewRequestInput } from '~/models/case.schema'
-import { createCase } from '~/models/case.server'
+import { hitRateLimit } from '~/lib/rate-limit.server'
+import enAbuse from '~/locales/en/abuse'
+import { createCase, REQUEST_LIMIT_PER_SOURCE } from '~/models/case.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const t = await i18next.getFixedT(request)
@@ -29,10 +31,18 @@ type ActionResult =
   | { ok: true; caseNumber: string; secret: string; hasContact: boolean }
   | { ok: false; errors: Record<string, string[]> }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const body: unknown = await request.json().catch(() => null)
   const parsed = NewRequestSchema.safeParse(body)
   if (!parsed.success) return data<ActionResult>({ ok: false, errors: fieldErrors(parsed.error) }, { status: 400 })
+  // Counted before argon2 and the database work, so a flood costs little and is cut off early.
+  const limit = await hitRateLimit(getDb(), `request:source:${context.clientAddress}`, REQUEST_LIMIT_PER_SOURCE)
+  if (!limit.allowed) {
+    return data<ActionResult>(
+      { ok: false, errors: { form: [enAbuse.requestThrottled] } },
+      { status: 429, headers: { 'Retry-After': String(Math.ceil(limit.retryAfterMs / 1000)) } },
+    )
+  }
   try {
     const created = await createCase(getDb(), body as NewRequestInput)
     return data<ActionResult>({ ok: true, caseNumber: created.caseNumber, secret: created.secret, hasContact: !!parsed.data.contactEmail })

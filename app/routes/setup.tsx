@@ -9,6 +9,7 @@ import { getDb } from '~/lib/db.server'
 import { DomainError, GoneError, ValidationError } from '~/lib/errors.server'
 import { SetupSchema, PASSWORD_MIN, PASSWORD_MAX } from '~/models/staff.schema'
 import { createFirstAdmin, requireSetupInvite } from '~/models/staff.server'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Takeback' }]
 
@@ -21,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const submission = parseWithZod(await request.formData(), { schema: SetupSchema })
+  const submission = parseWithZod(await readFormData(request), { schema: SetupSchema })
   if (submission.status !== 'success') {
     return data({ result: submission.reply({ hideFields: ['password', 'confirm'] }) }, { status: 400 })
   }

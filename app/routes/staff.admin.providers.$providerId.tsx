@@ -14,6 +14,7 @@ import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
 import {
   createApiKey,
   disableProvider,
+  enableProvider,
   findProvider,
   listApiKeys,
   revokeApiKey,
@@ -21,6 +22,7 @@ import {
   type Actor,
   type ApiKeyView,
 } from '~/models/provider.server'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
@@ -40,7 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
 }
 
-type Done = 'updated' | 'disabled' | 'keyCreated' | 'keyRevoked'
+type Done = 'updated' | 'disabled' | 'enabled' | 'keyCreated' | 'keyRevoked'
 interface ActionResult {
   done: Done | null
   error: string | null
@@ -56,7 +58,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const actor: Actor = { actorType: 'staff', actorId: staff.id }
   const db = getDb()
   const providerId = params.providerId ?? ''
-  const formData = await request.formData()
+  const formData = await readFormData(request)
   const intent = formData.get('intent')
 
   if (intent === 'update') {
@@ -76,6 +78,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (intent === 'disable') {
       await disableProvider(db, providerId, actor)
       return reply({ done: 'disabled' })
+    }
+    if (intent === 'enable') {
+      await enableProvider(db, providerId, actor)
+      return reply({ done: 'enabled' })
     }
     if (intent === 'create-key') {
       const { key, prefix } = await createApiKey(db, providerId, actor)
@@ -163,7 +169,17 @@ export default function ProviderPage() {
         )}
       </section>
 
-      {disabled ? null : (
+      {disabled ? (
+        <section aria-labelledby="enable-title">
+          <h2 id="enable-title">{t('providers.detail.enableTitle')}</h2>
+          <p>{t('providers.detail.enableHelp')}</p>
+          <Form method="post">
+            <button type="submit" name="intent" value="enable" className="button">
+              {t('providers.detail.enable')}
+            </button>
+          </Form>
+        </section>
+      ) : (
         <section aria-labelledby="disable-title" className="danger-zone">
           <h2 id="disable-title">{t('providers.detail.disableTitle')}</h2>
           <p>{t('providers.detail.disableHelp')}</p>

@@ -10,6 +10,7 @@ import { getDb } from '~/lib/db.server'
 import { ValidationError } from '~/lib/errors.server'
 import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
 import { createProvider, listProviders, type ProviderListItem } from '~/models/provider.server'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
@@ -22,7 +23,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request)
   const staff = await requireStaff(request, { role: 'admin' })
-  const submission = parseWithZod(await request.formData(), { schema: ProviderFormSchema })
+  const submission = parseWithZod(await readFormData(request), { schema: ProviderFormSchema })
   if (submission.status !== 'success') return data({ result: submission.reply() }, { status: 400 })
   try {
     const { id } = await createProvider(getDb(), submission.value, { actorType: 'staff', actorId: staff.id })

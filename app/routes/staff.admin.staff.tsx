@@ -18,6 +18,7 @@ import {
   setStaffDisabled,
   type StaffAccountView,
 } from '~/models/staff-admin.server'
+import { readFormData } from '~/lib/form-data.server'
 
 type Done = 'invited' | 'disabled' | 'enabled' | 'reset'
 
@@ -35,7 +36,7 @@ export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request)
   const actor = await requireStaff(request, { role: 'admin' })
   const db = getDb()
-  const formData = await request.formData()
+  const formData = await readFormData(request)
 
   if (formData.get('intent') === 'invite') {
     const submission = parseWithZod(formData, { schema: InviteStaffSchema })

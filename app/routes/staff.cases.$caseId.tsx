@@ -8,6 +8,7 @@ import { ErrorList } from '~/components/forms'
 import { StaffBar, staffMeta, useStaffMessage, When } from '~/components/staff'
 import { i18next } from '~/i18next.server'
 import { getDb } from '~/lib/db.server'
+import { getEnv } from '~/lib/env.server'
 import { DomainError, NotFoundError, ValidationError } from '~/lib/errors.server'
 import { isExampleOrganisation, organisationFromEnv } from '~/lib/organisation.server'
 import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
@@ -16,12 +17,13 @@ import { addNote, openCase, requireNoticeOfCase, revealContact } from '~/models/
 import { draftNotices, MAX_EXPLANATION_LENGTH, previewNotice, sendNotice, setExplanation } from '~/models/notice.server'
 import { countPendingReviews, requireHashOfCase, setHashDisabled } from '~/models/hash-reputation.server'
 import { caseFollowUps, followUpFromForm, MAX_ESCALATION_NOTE, type FollowUpDone } from '~/models/notice-followup.server'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
 /** Example contact details may be tried out anywhere but must never reach a real provider. */
 function sendingBlocked(): boolean {
-  return process.env.NODE_ENV === 'production' && isExampleOrganisation(organisationFromEnv())
+  return getEnv().NODE_ENV === 'production' && isExampleOrganisation(organisationFromEnv())
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -65,7 +67,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(request)
   const db = getDb()
   const caseId = params.caseId ?? ''
-  const formData = await request.formData()
+  const formData = await readFormData(request)
   const intent = formData.get('intent')
   const actor = { staffId: staff.id }
   try {
@@ -198,7 +200,13 @@ export default function CasePage() {
                 // The per-hash switch: off takes it out of the feed (as Deleted) and out of matching.
                 <Form method="post" className="actions" aria-label={t('review.switchTitle')}>
                   <input type="hidden" name="hashId" value={h.id} />
-                  <button type="submit" name="intent" value={h.status === 'active' ? 'hash-off' : 'hash-on'} className="button secondary">
+                  <button
+                    type="submit"
+                    name="intent"
+                    value={h.status === 'active' ? 'hash-off' : 'hash-on'}
+                    className="button secondary"
+                    aria-label={t(h.status === 'active' ? 'review.switchOffLabel' : 'review.switchOnLabel', { item: h.item, kind: h.kind.toUpperCase() })}
+                  >
                     {h.status === 'active' ? t('review.switchOff') : t('review.switchOn')}
                   </button>
                 </Form>
@@ -260,8 +268,9 @@ export default function CasePage() {
         {detail.timeline.length === 0 ? <p>{t('queue.case.noTimeline')}</p> : null}
         <ol>
           {detail.timeline.map((e) => (
-            <li key={e.id}>
-              <When ms={e.createdAt} /> · {e.providerName ?? ''} · {e.kind} ({e.actorType})
+            <li key={e.id} data-kind={e.kind} data-actor={e.actorType}>
+              <When ms={e.createdAt} /> · {e.providerName ? <>{e.providerName} · </> : null}
+              <TimelineEventWords kind={e.kind} detail={e.detail} />
               <FollowUpEventDetail kind={e.kind} detail={e.detail} />
               <ProviderAnswerDetail kind={e.kind} actorType={e.actorType} detail={e.detail} />
             </li>
@@ -373,7 +382,7 @@ function NotesSection() {
               <When ms={n.createdAt} /> · {n.author ?? t('queue.case.formerStaff')}
             </p>
             {/* React escapes text: a note is shown exactly as typed, never as markup. */}
-            <p style={{ whiteSpace: 'pre-wrap' }}>{n.body}</p>
+            <p className="note-body">{n.body}</p>
           </li>
         ))}
       </ul>
@@ -489,6 +498,31 @@ function FollowUpActions({ noticeId }: { noticeId: string }) {
         </>
       ) : null}
     </section>
+  )
+}
+
+const HASH_KINDS = ['pdq', 'md5', 'sha256', 'vpdq']
+/** Events whose detail.reason is one of ours (timeline.reason.*); a provider's reason for declining is their own words, shown by ProviderAnswerDetail. */
+const REASONED_KINDS = ['reminder_not_sent', 'closed']
+
+/**
+ * What happened, in the page's language: one sentence per kind of event, with
+ * the reason when the event carries one and the kind of hash for a hash
+ * event. Exported for the test that renders every kind.
+ */
+export function TimelineEventWords({ kind, detail }: { kind: string; detail: Record<string, unknown> | null }) {
+  const { t, i18n } = useTranslation()
+  const key = `timeline.event.${kind}`
+  // A kind this page has no words for yet still reads as words, not as a key.
+  const words = i18n.exists(key) ? t(key) : kind.replace(/_/g, ' ')
+  const reasonKey = REASONED_KINDS.includes(kind) && typeof detail?.reason === 'string' ? `timeline.reason.${detail.reason}` : null
+  const hashKind = typeof detail?.kind === 'string' && HASH_KINDS.includes(detail.kind) ? detail.kind.toUpperCase() : null
+  return (
+    <span className="timeline-event">
+      {words}
+      {reasonKey && i18n.exists(reasonKey) ? `: ${t(reasonKey)}` : null}
+      {hashKind ? ` · ${hashKind}` : null}
+    </span>
   )
 }
 

@@ -21,8 +21,10 @@ import { getDb } from '~/lib/db.server'
 import { ValidationError } from '~/lib/errors.server'
 import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
 import { randomToken } from '~/lib/tokens.server'
-import { HashItemSchema, IdempotencyKeySchema, LANGUAGES, NewRequestSchema, REQUESTERS, type NewRequestInput } from '~/models/case.schema'
+import { IdempotencyKeySchema, LANGUAGES, NewRequestSchema, REQUESTERS, type NewRequestInput } from '~/models/case.schema'
 import { createCase } from '~/models/case.server'
+import { readHashLines } from '~/models/hash-lines'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
@@ -43,61 +45,7 @@ const IntakeFormSchema = z.object({
   noticesConsent: z.boolean().default(false),
 })
 
-type HashItemInput = Extract<NewRequestInput['files'], unknown[]>[number]
-type LineProblem = 'notObject' | 'noHashes' | 'kind' | 'invalid'
-type Warning = { kind: 'error'; line: number } | { kind: 'duplicate'; line: number; first: number } | { kind: 'noFrames'; line: number }
-type ReadResult =
-  | { ok: true; files: HashItemInput[]; lineOfItem: number[]; warnings: Warning[] }
-  | { ok: false; problem: LineProblem; line: number; detail?: string }
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/**
- * The lines of a `takeback hash` output as the items of a case, read the way
- * `takeback case create` reads them (app/cli/case-command.ts): a line that
- * reports an error is skipped, the same file twice is kept once, and the file
- * name is never read. The first bad line stops everything, by number.
- */
-function readHashLines(text: string): ReadResult {
-  const files: HashItemInput[] = []
-  const lineOfItem: number[] = []
-  const warnings: Warning[] = []
-  const seen = new Map<string, number>()
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = index + 1
-    if (raw.trim() === '') continue
-    let value: unknown
-    try {
-      value = JSON.parse(raw)
-    } catch {
-      value = undefined
-    }
-    if (!isObject(value)) return { ok: false, problem: 'notObject', line }
-    if ('error' in value) {
-      warnings.push({ kind: 'error', line })
-      continue
-    }
-    const { kind, md5, sha256, pdq, quality, vpdq } = value
-    if (md5 === undefined && sha256 === undefined && pdq === undefined && vpdq === undefined) return { ok: false, problem: 'noHashes', line }
-    let item: HashItemInput
-    if (kind === 'image') item = { media: 'image', pdq, quality, md5, sha256 } as HashItemInput
-    // vpdq is null when FFmpeg was missing: the file's MD5 and SHA-256 still find exact copies.
-    else if (kind === 'video') item = { media: 'video', md5, sha256, vpdq: vpdq ?? [] } as HashItemInput
-    else return { ok: false, problem: 'kind', line }
-    const checked = HashItemSchema.safeParse(item)
-    if (!checked.success) return { ok: false, problem: 'invalid', line, detail: checked.error.issues[0]?.message }
-    const first = seen.get(checked.data.sha256)
-    if (first !== undefined) {
-      warnings.push({ kind: 'duplicate', line, first })
-      continue
-    }
-    seen.set(checked.data.sha256, line)
-    if (kind === 'video' && vpdq == null) warnings.push({ kind: 'noFrames', line })
-    files.push(item)
-    lineOfItem.push(line)
-  }
-  return { ok: true, files, lineOfItem, warnings }
-}
 
 /** The same text without the `file` field of each line, for the browser to send: a file name can say much about a person. */
 function withoutFileNames(text: string): string {
@@ -153,8 +101,8 @@ interface ActionResult {
 
 export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request)
-  await requireStaff(request)
-  const submission = parseWithZod(await request.formData(), { schema: IntakeFormSchema })
+  const staff = await requireStaff(request)
+  const submission = parseWithZod(await readFormData(request), { schema: IntakeFormSchema })
   if (submission.status !== 'success') return data<ActionResult>({ result: submission.reply(), created: null }, { status: 400 })
   const form = submission.value
   const t = await i18next.getFixedT(request)
@@ -164,14 +112,16 @@ export async function action({ request }: ActionFunctionArgs) {
     data<ActionResult>({ result: submission.reply({ fieldErrors }), created: null }, { status: 400 })
 
   // Messages that name a line are worded here, in the page's language: the line number goes inside the sentence.
+  // Read as `takeback case create` reads them: a line that reports an error is
+  // skipped, the same file twice is kept once, and the file name is never read.
   const read = readHashLines(form.hashes ?? '')
-  if (!read.ok) return fail({ hashes: [t(`intake.lines.${read.problem}`, { line: read.line, detail: translate(read.detail) })] })
+  if ('problem' in read) return fail({ hashes: [t(`intake.lines.${read.problem}`, { line: read.line, detail: translate(read.detail) })] })
 
   const request_: NewRequestInput = {
     idempotencyKey: form.idempotencyKey,
     requester: form.requester,
     language: form.language,
-    files: read.files,
+    files: read.items,
     urls: form.urls ?? '',
     shareHashes: form.shareHashes,
     noticesConsent: form.noticesConsent,
@@ -204,11 +154,11 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 
   try {
-    const created = await createCase(getDb(), request_, Date.now(), { source: 'assisted' })
+    const created = await createCase(getDb(), request_, Date.now(), { source: 'assisted', actor: { actorType: 'staff', actorId: staff.id } })
     const warnings = read.warnings.map((w) => t(`intake.warnings.${w.kind}`, w))
     return data<ActionResult>({
       result: submission.reply({ resetForm: true }),
-      created: { ...created, files: read.files.length, urls: checked.data.urls.length, warnings },
+      created: { ...created, files: read.items.length, urls: checked.data.urls.length, warnings },
     })
   } catch (error) {
     // The same form sent again with other content under its idempotency key.

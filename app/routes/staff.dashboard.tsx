@@ -13,6 +13,7 @@ import { NotFoundError } from '~/lib/errors.server'
 import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
 import { overdueNotices } from '~/models/deadline.server'
 import { deadLetters, noticeCountsByState, providerScorecard, sendDeadLetterAgain } from '~/models/scorecard.server'
+import { readFormData } from '~/lib/form-data.server'
 
 const HOUR = 60 * 60 * 1000
 
@@ -37,7 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request)
   const staff = await requireStaff(request)
-  const parsed = SendAgainSchema.safeParse(Object.fromEntries(await request.formData()))
+  const parsed = SendAgainSchema.safeParse(Object.fromEntries(await readFormData(request)))
   if (!parsed.success) return data({ done: false, error: 'dashboard.badRequest' as const }, { status: 400 })
   try {
     await sendDeadLetterAgain(getDb(), staff, parsed.data.outboxId)

@@ -12,6 +12,7 @@ import { requireSameOrigin } from '~/lib/staff-session.server'
 import { AcceptInviteSchema } from '~/models/staff-auth.schema'
 import { acceptInvite, findUsableInvite } from '~/models/staff-admin.server'
 import { PASSWORD_MAX, PASSWORD_MIN } from '~/models/staff.schema'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
@@ -31,7 +32,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request)
-  const submission = parseWithZod(await request.formData(), { schema: AcceptInviteSchema })
+  const submission = parseWithZod(await readFormData(request), { schema: AcceptInviteSchema })
   if (submission.status !== 'success') {
     return data({ result: submission.reply({ hideFields: ['password', 'confirm'] }), gone: false }, { status: 400 })
   }

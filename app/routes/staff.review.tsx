@@ -10,6 +10,7 @@ import { getDb } from '~/lib/db.server'
 import { DomainError } from '~/lib/errors.server'
 import { requireSameOrigin, requireStaff } from '~/lib/staff-session.server'
 import { decideReview, listReviewQueue, type ReviewItem } from '~/models/hash-reputation.server'
+import { readFormData } from '~/lib/form-data.server'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => staffMeta(data?.title)
 
@@ -33,7 +34,7 @@ interface ActionResult {
 export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request)
   const staff = await requireStaff(request)
-  const parsed = DecisionSchema.safeParse(Object.fromEntries(await request.formData()))
+  const parsed = DecisionSchema.safeParse(Object.fromEntries(await readFormData(request)))
   if (!parsed.success) return data<ActionResult>({ done: null, error: 'That did not work. Reload the page and try again.' }, { status: 400 })
   try {
     await decideReview(getDb(), parsed.data.hashId, parsed.data.intent, { staffId: staff.id })

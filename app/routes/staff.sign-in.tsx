@@ -10,6 +10,7 @@ import { getDb } from '~/lib/db.server'
 import { getStaff, requireSameOrigin, staffSessionCookie, staffTokenFrom } from '~/lib/staff-session.server'
 import { StaffSignInSchema } from '~/models/staff-auth.schema'
 import { signInWithPassword } from '~/models/staff-auth.server'
+import { readFormData } from '~/lib/form-data.server'
 
 const NOTICES = ['welcome', 'signedOut', 'expired'] as const
 type Notice = (typeof NOTICES)[number]
@@ -25,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   requireSameOrigin(request)
-  const submission = parseWithZod(await request.formData(), { schema: StaffSignInSchema })
+  const submission = parseWithZod(await readFormData(request), { schema: StaffSignInSchema })
   if (submission.status !== 'success') return data({ result: submission.reply({ hideFields: ['password'] }) }, { status: 400 })
   const result = await signInWithPassword(getDb(), submission.value, context.clientAddress, { replacing: staffTokenFrom(request) })
   if (!result.ok) {

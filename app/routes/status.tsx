@@ -19,7 +19,7 @@ import {
   readSurvivorToken,
   survivorSessionCookie,
 } from '~/lib/survivor-session.server'
-import { AddUrlsSchema, SetContactSchema, SignInSchema, WithdrawHashesSchema, type HashItem } from '~/models/case.schema'
+import { AddHashesSchema, AddUrlsSchema, SetContactSchema, SignInSchema, WithdrawHashesSchema, type HashItem } from '~/models/case.schema'
 import {
   addHashes,
   addUrls,
@@ -31,6 +31,7 @@ import {
   type CaseStatus,
   type HashView,
 } from '~/models/case.server'
+import { readFormData } from '~/lib/form-data.server'
 
 type Result = { ok: true; done: string } | { ok: false; form: string; errors: Record<string, string[]> }
 
@@ -63,7 +64,7 @@ function fail(form: string, errors: Record<string, string[]>, status = 400) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const db = getDb()
   const json = request.headers.get('Content-Type')?.includes('application/json')
-  const form = json ? null : await request.formData()
+  const form = json ? null : await readFormData(request)
   const body: Record<string, unknown> = form
     ? Object.fromEntries(form.entries())
     : ((await request.json().catch(() => ({}))) as Record<string, unknown>)
@@ -75,7 +76,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const result = await signIn(db, parsed.data, context.clientAddress)
     if (!result.ok) {
       return result.reason === 'throttled'
-        ? fail('sign-in', { form: [THROTTLED] }, 429)
+        ? data<Result>(
+            { ok: false, form: 'sign-in', errors: { form: [THROTTLED] } },
+            { status: 429, headers: { 'Retry-After': String(Math.ceil(result.retryAfterMs / 1000)) } },
+          )
         : fail('sign-in', { form: [INVALID] }, 400)
     }
     return redirect(new URL(request.url).pathname + new URL(request.url).search, {
@@ -114,7 +118,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return data<Result>({ ok: true, done: 'withdrawn' })
       }
       case 'add-files': {
-        await addHashes(db, session.caseId, { files: body.files as HashItem[], shareHashes: body.shareHashes === true })
+        // A consent value other than a checkbox's is refused, not quietly read as "no".
+        const consent = AddHashesSchema.pick({ shareHashes: true }).safeParse(body)
+        if (!consent.success) return fail(intent, fieldErrors(consent.error))
+        await addHashes(db, session.caseId, { files: body.files as HashItem[], shareHashes: consent.data.shareHashes })
         return data<Result>({ ok: true, done: 'filesAdded' })
       }
       case 'delete': {
@@ -127,6 +134,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
   } catch (error) {
     if (error instanceof ValidationError) return fail(intent, { [error.field.split('.')[0] ?? 'form']: [error.message] })
+    // Another case's object named in an edited form: not found, like one that does not exist.
+    if (error instanceof NotFoundError) return fail(intent, { form: [error.message] }, 404)
     throw error
   }
 }

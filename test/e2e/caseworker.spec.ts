@@ -245,7 +245,9 @@ test('an admin invites a caseworker, who enrols, opens a case, sends a notice an
 
   // --- The caseworker finds the case in the queue.
   await worker.goto('/staff')
-  await worker.getByRole('link', { name: 'Cases', exact: true }).click()
+  // From the staff bar, on every staff page.
+  const staffBar = worker.getByRole('navigation', { name: 'Staff' })
+  await staffBar.getByRole('link', { name: 'Cases', exact: true }).click()
   await expect(worker.locator('h1')).toHaveText('Cases')
   const row = worker.locator('.queue-table tbody tr').filter({ hasText: caseNumber })
   await expect(row).toHaveCount(1)
@@ -262,6 +264,17 @@ test('an admin invites a caseworker, who enrols, opens a case, sends a notice an
   // Sending is allowed: the organisation details are real ones, not the examples.
   await expect(worker.getByText('Sending is switched off')).toHaveCount(0)
   await look(worker, 'staff-case')
+  // Each hash's switch says which hash it switches off.
+  await expect(worker.getByRole('button', { name: "Switch off file 1's PDQ hash" })).toHaveCount(1)
+  await expect(worker.getByRole('button', { name: "Switch off file 1's MD5 hash" })).toHaveCount(1)
+
+  // A note keeps its line breaks: a class from the stylesheet, which the Content-Security-Policy allows.
+  await worker.getByLabel(/Add a note for caseworkers/).fill('Called the survivor.\nCall back on Monday.')
+  await worker.getByRole('button', { name: 'Add note' }).click()
+  await expect(worker.getByRole('status')).toHaveText('Note added.')
+  const note = worker.getByRole('region', { name: 'Notes' }).locator('.note-body')
+  await expect(note).toHaveText('Called the survivor.\nCall back on Monday.')
+  expect(await note.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap')
 
   // --- Draft, preview, explain, send.
   await worker.getByLabel(REPORTED_URL).check()
@@ -306,8 +319,8 @@ test('an admin invites a caseworker, who enrols, opens a case, sends a notice an
   await expect(notice).toContainText('TAKE IT DOWN Act · Sent')
   await expect(notice.getByRole('button', { name: 'Send', exact: true })).toHaveCount(0)
   const timeline = worker.getByRole('region', { name: 'Timeline' })
-  await expect(timeline.getByRole('listitem').filter({ hasText: 'drafted (staff)' })).toHaveCount(1)
-  await expect(timeline.getByRole('listitem').filter({ hasText: 'sent (staff)' })).toContainText(PROVIDER.name)
+  await expect(timeline.getByRole('listitem').filter({ hasText: 'Notice drafted by a caseworker' })).toHaveCount(1)
+  await expect(timeline.getByRole('listitem').filter({ hasText: 'Notice sent by a caseworker' })).toContainText(PROVIDER.name)
   await look(worker, 'staff-case-sent')
   expect(await axeOn(browser, workerContext, own.baseURL, worker.url())).toEqual([])
 
@@ -341,7 +354,7 @@ test('an admin invites a caseworker, who enrols, opens a case, sends a notice an
 
   // --- The dashboard counts the notice and charts the provider.
   await worker.goto('/staff')
-  await worker.getByRole('link', { name: 'Dashboard', exact: true }).click()
+  await staffBar.getByRole('link', { name: 'Dashboard', exact: true }).click()
   await expect(worker.locator('h1')).toHaveText('Dashboard')
   await expect(worker.locator('[data-testid="notice-counts"] [data-count="sent"]')).toHaveText('1')
   const score = worker.getByTestId('scorecard').getByRole('row', { name: new RegExp(PROVIDER.name) })

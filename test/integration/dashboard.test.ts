@@ -17,6 +17,7 @@ import { getDb } from '../../app/lib/db.server'
 import { getEnv } from '../../app/lib/env.server'
 import { newId } from '../../app/lib/ids.server'
 import { mailDir } from '../../app/lib/mailer.server'
+import { forgetSingleton } from '../../app/lib/singleton.server'
 import { createStaffSession } from '../../app/lib/staff-session.server'
 import { verifyAuditChain } from '../../app/models/audit.server'
 import {
@@ -39,6 +40,7 @@ const T0 = Date.UTC(2026, 0, 5, 9, 0, 0)
 
 afterEach(() => {
   delete process.env.SMTP_URL
+  forgetSingleton('env')
 })
 
 const origin = () => new URL(getEnv().PUBLIC_URL).origin
@@ -379,6 +381,7 @@ describe('admin pages', () => {
     expect(res.data.files).toEqual([{ name: '2026-01-05T09-00-00-000Z-abc.eml', mtimeMs: expect.any(Number), size: 19 }])
 
     process.env.SMTP_URL = 'smtp://mail.example:587'
+    forgetSingleton('env')
     const withSmtp = await callRoute(mailLoader, '/staff/admin/mail', { headers: admin.headers })
     expect(withSmtp.data).toMatchObject({ smtpSet: true, files: [] })
   })
@@ -402,16 +405,21 @@ describe('bar chart', () => {
     expect(svg).toMatch(/<title id="[^"]+">Removed within 48 hours<\/title><desc id="[^"]+">One bar per provider\.<\/desc>/)
     expect(svg).not.toMatch(/<script|on[a-z]+=|style=/i)
 
-    const bars = [...svg.matchAll(/<rect class="bar" x="(\d+(?:\.\d+)?)" y="(\d+(?:\.\d+)?)" width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/g)].map((m) => m.slice(1).map(Number))
-    const step = CHART.barHeight + CHART.gap
+    // Bars in percent of the width, each below its label line.
+    const bars = [...svg.matchAll(/<rect class="bar" x="(\d+)" y="(\d+(?:\.\d+)?)" width="(\d+(?:\.\d+)?)%" height="(\d+)"/g)].map((m) => m.slice(1).map(Number))
+    const step = CHART.labelHeight + CHART.barHeight + CHART.gap
+    const barTop = CHART.padding + CHART.labelHeight
     expect(bars).toEqual([
-      [CHART.labelWidth, CHART.padding, 150, 20],
-      [CHART.labelWidth, CHART.padding + step, 0, 20],
-      [CHART.labelWidth, CHART.padding + 2 * step, 300, 20],
-      [CHART.labelWidth, CHART.padding + 3 * step, 0, 20],
+      [0, barTop, 50, CHART.barHeight],
+      [0, barTop + step, 0, CHART.barHeight],
+      [0, barTop + 2 * step, 100, CHART.barHeight],
+      [0, barTop + 3 * step, 0, CHART.barHeight],
     ])
-    expect(CHART.plotWidth).toBe(300)
     for (const text of ['Alpha Video', 'Bravo &lt;Pics&gt;', 'Charlie', 'Delta', '50%', '0%', '100%', '–']) expect(svg).toContain(`>${text}</text>`)
-    expect(svg).toContain(`viewBox="0 0 ${CHART.labelWidth + CHART.plotWidth + CHART.valueWidth} ${2 * CHART.padding + 4 * step - CHART.gap}"`)
+    // Not scaled to the page: text is drawn at its size in CSS pixels on a phone too.
+    expect(svg).not.toContain('viewBox')
+    expect(svg).toContain(`height="${2 * CHART.padding + 4 * step - CHART.gap}"`)
+    expect([...svg.matchAll(/font-size="(\d+)"/g)].map((m) => Number(m[1]))).toEqual(Array(8).fill(CHART.fontSize))
+    expect(CHART.fontSize).toBeGreaterThanOrEqual(14)
   })
 })

@@ -15,7 +15,7 @@ import { getEnv } from '../../app/lib/env.server'
 import { newId } from '../../app/lib/ids.server'
 import { createStaffSession } from '../../app/lib/staff-session.server'
 import { verifyAuditChain } from '../../app/models/audit.server'
-import { signIn } from '../../app/models/case.server'
+import { createCase, signIn } from '../../app/models/case.server'
 import { action, loader } from '../../app/routes/staff.cases.new'
 import { callRoute } from '../helpers/remix'
 import { vectorPath } from '../helpers/vectors'
@@ -164,7 +164,10 @@ describe('assisted intake', () => {
     ])
     // Neither file names nor anything else from the lines beyond the hashes was kept.
     const audit = await getDb().selectFrom('audit_log').selectAll().where('object_id', '=', created.caseId).execute()
-    expect(audit).toMatchObject([{ action: 'case.created', detail: JSON.stringify({ files: 3, hashes: 10, urls: 2, contact: false }) }])
+    // Recorded as opened by the caseworker, not by the survivor, with how it came in.
+    expect(audit).toMatchObject([
+      { action: 'case.created', actor_type: 'staff', actor_id: staff.id, detail: JSON.stringify({ files: 3, hashes: 10, urls: 2, contact: false, source: 'assisted' }) },
+    ])
     expect(JSON.stringify(res.data)).not.toContain('clip-of-me')
 
     // The survivor can sign in with what the page showed.
@@ -256,6 +259,17 @@ describe('assisted intake', () => {
       expect((await callRoute(action, PATH, { form, headers: { Origin: origin() } })).status).toBe(302)
       expect(await counts()).toEqual(before)
     })
+  })
+
+  it('records the command line, not the survivor, as the opener of an imported case', async () => {
+    const { caseId } = await createCase(
+      getDb(),
+      { idempotencyKey: key(), requester: 'helper', language: 'en', files: [], urls: ['https://example.com/a'], shareHashes: false, noticesConsent: true },
+      Date.now(),
+      { source: 'import', actor: { actorType: 'system', actorId: 'cli' } },
+    )
+    const audit = await getDb().selectFrom('audit_log').selectAll().where('object_id', '=', caseId).execute()
+    expect(audit).toMatchObject([{ action: 'case.created', actor_type: 'system', actor_id: 'cli', detail: expect.stringContaining('"source":"import"') }])
   })
 
   it('leaves the audit chain whole', async () => {

@@ -13,7 +13,7 @@ import { getEnv } from '../../app/lib/env.server'
 import { newId } from '../../app/lib/ids.server'
 import { createStaffSession } from '../../app/lib/staff-session.server'
 import { verifyAuditChain } from '../../app/models/audit.server'
-import { createApiKey, createProvider, findProvider, findProviderByApiKey } from '../../app/models/provider.server'
+import { createApiKey, createProvider, findProvider, findProviderByApiKey, revokeApiKey } from '../../app/models/provider.server'
 import { action as providerAction, loader as providerLoader } from '../../app/routes/staff.admin.providers.$providerId'
 import { action as listAction, loader as listLoader } from '../../app/routes/staff.admin.providers._index'
 import { callRoute } from '../helpers/remix'
@@ -259,6 +259,41 @@ describe('an administrator', () => {
     expect(key2.data.error).toBe('This provider is disabled, so it cannot have new API keys.')
     expect(key2.data.newKey).toBeUndefined()
     expect(await counts()).toEqual(before)
+  })
+
+  it('enables a disabled provider again: its unrevoked keys work again, a revoked one does not, and only the change is audited', async () => {
+    const admin = await signedIn('admin')
+    const caseworker = await signedIn('caseworker')
+    const { id } = await addProvider(admin)
+    const actor = { actorType: 'staff' as const, actorId: admin.id }
+    const { key } = await createApiKey(getDb(), id, actor)
+    const { id: revokedId, key: revoked } = await createApiKey(getDb(), id, actor)
+    await revokeApiKey(getDb(), revokedId, actor)
+    await callRoute(providerAction, providerUrl(id), { form: { intent: 'disable' }, headers: admin.headers }, { providerId: id })
+    const page = await callRoute(providerLoader, providerUrl(id), { headers: admin.headers }, { providerId: id })
+    expect(page.data.provider.disabledAt).toEqual(expect.any(Number))
+
+    // Not by a caseworker, nor from another site.
+    const before = await counts()
+    const asCaseworker = await callRoute(providerAction, providerUrl(id), { form: { intent: 'enable' }, headers: caseworker.headers }, { providerId: id })
+    expect(asCaseworker.status).toBe(403)
+    const crossSite = { ...admin.headers, Origin: 'https://evil.example' }
+    expect((await callRoute(providerAction, providerUrl(id), { form: { intent: 'enable' }, headers: crossSite }, { providerId: id })).status).toBe(403)
+    expect(await counts()).toEqual(before)
+    expect(await findProviderByApiKey(getDb(), key)).toBeNull()
+
+    const res = await callRoute(providerAction, providerUrl(id), { form: { intent: 'enable' }, headers: admin.headers }, { providerId: id })
+    expect(res.status).toBe(200)
+    expect(res.data.done).toBe('enabled')
+    expect((await findProvider(getDb(), id))!.disabledAt).toBeNull()
+    expect((await findProviderByApiKey(getDb(), key))?.id).toBe(id)
+    expect(await findProviderByApiKey(getDb(), revoked)).toBeNull()
+    const again = await callRoute(providerAction, providerUrl(id), { form: { intent: 'enable' }, headers: admin.headers }, { providerId: id })
+    expect(again.status).toBe(200)
+    expect((await auditOf(id)).map((a) => [a.action, a.actor_id]).filter(([action]) => action === 'provider.enabled')).toEqual([['provider.enabled', admin.id]])
+
+    const missing = newId()
+    expect((await callRoute(providerAction, providerUrl(missing), { form: { intent: 'enable' }, headers: admin.headers }, { providerId: missing })).status).toBe(404)
   })
 
   it('gets 404 for a provider that does not exist, and an unknown intent changes nothing', async () => {

@@ -3,6 +3,7 @@ const providerAnswer = {
   metaTitle: 'Answer a removal notice',
   title: 'Removal notice to {{provider}}',
   lead: 'This page shows a removal notice sent to you and what has been recorded about it. Opening it changes nothing; your answer is recorded only when you press one of the buttons below.',
+  leadNoButtons: 'This page shows a removal notice sent to you and what has been recorded about it. Opening it changes nothing.',
   fields: {
     reference: 'Reference',
     law: 'Sent under',

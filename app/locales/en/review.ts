@@ -30,6 +30,9 @@ const review = {
   switchTitle: 'Use in the hash list',
   switchOff: 'Switch off',
   switchOn: 'Switch on again',
+  // Each button's accessible name: many rows share the visible words, so the name says which hash. It starts with the visible words.
+  switchOffLabel: "Switch off file {{item}}'s {{kind}} hash",
+  switchOnLabel: "Switch on again: file {{item}}'s {{kind}} hash",
   switchedOff: 'The hash is switched off. Platforms are told to delete it.',
   switchedOn: 'The hash is in use again. Platforms get it with their next update.',
   reviewPending: 'waiting for review',

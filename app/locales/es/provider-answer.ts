@@ -4,6 +4,7 @@ const providerAnswer: typeof en = {
   metaTitle: 'Responder a un aviso de retirada',
   title: 'Aviso de retirada para {{provider}}',
   lead: 'Esta página muestra un aviso de retirada que se te envió y lo que consta sobre él. Abrirla no cambia nada; tu respuesta solo se registra cuando pulsas uno de los botones de abajo.',
+  leadNoButtons: 'Esta página muestra un aviso de retirada que se te envió y lo que consta sobre él. Abrirla no cambia nada.',
   fields: {
     reference: 'Referencia',
     law: 'Enviado conforme a',

@@ -30,6 +30,8 @@ const review: typeof en = {
   switchTitle: 'Uso en la lista de hashes',
   switchOff: 'Desactivar',
   switchOn: 'Volver a activar',
+  switchOffLabel: 'Desactivar el hash {{kind}} del archivo {{item}}',
+  switchOnLabel: 'Volver a activar el hash {{kind}} del archivo {{item}}',
   switchedOff: 'El hash está desactivado. Se pide a las plataformas que lo borren.',
   switchedOn: 'El hash vuelve a estar en uso. Las plataformas lo reciben en su próxima actualización.',
   reviewPending: 'pendiente de revisión',
