@@ -53,6 +53,24 @@ export const bodyLimit: RequestHandler = (req, res, next) => {
   next()
 }
 
+/**
+ * A handler may answer before it has read the body (a 401 for a bad key, a
+ * 413 from a route's own smaller limit). Remix has by then wrapped the body in
+ * a web stream that nobody reads, so Node stops reading the socket, and a
+ * keep-alive client's next request on it waits until the connection times
+ * out (two minutes, seen in the hostile-input suite). Once the answer is
+ * sent, the rest of the body is read and dropped; bodyLimit has capped it at
+ * MAX_BODY_BYTES, so this costs at most that much reading.
+ */
+export const drainUnreadBody: RequestHandler = (req, res, next) => {
+  res.on('finish', () => {
+    if (req.complete || req.destroyed) return
+    req.removeAllListeners('data')
+    req.resume()
+  })
+  next()
+}
+
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const { build, mode, publicUrl, dev, trustProxy, devMiddlewares, root } = options
   const app = express()
@@ -87,6 +105,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   })
 
   app.use(bodyLimit)
+  app.use(drainUnreadBody)
 
   // A NUL in the address can never name anything here, and PostgreSQL fails
   // any query that carries one: refuse it before a route looks it up.

@@ -62,8 +62,9 @@ function check(name: string, cmd: string, args: string[]) {
   steps.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 })
 }
 
-// Missing FFmpeg fails the vPDQ tests with a clear message rather than stopping the run.
+// A missing package fails its tests with a clear message rather than stopping the run.
 ensureDebianPackage('/usr/bin/ffmpeg', 'ffmpeg', 'for the vPDQ tests')
+ensureDebianPackage('/usr/bin/pg_dump', 'postgresql-client', 'for the PostgreSQL backup and restore test')
 
 check('typecheck', 'npx', ['tsc', '--noEmit'])
 check('lint', 'npx', ['eslint', '.'])
@@ -71,7 +72,7 @@ check('lint', 'npx', ['eslint', '.'])
 // otherwise make it while other test files may be starting a server from it.
 check('build', 'npx', ['remix', 'vite:build', '--logLevel', 'warn'])
 
-console.log('\n== unit and integration tests (vitest: unit, integration-sqlite, integration-postgres)')
+console.log('\n== unit and integration tests (vitest: unit, integration and isolated, each on SQLite and PostgreSQL)')
 const vitestReport = path.join(RESULTS, 'vitest-report.json')
 fs.rmSync(vitestReport, { force: true })
 const vitestStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`])

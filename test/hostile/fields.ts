@@ -49,6 +49,8 @@ export interface RouteSpec {
   fields: FieldSpec[]
   /** Tables a refused request may change: failed sign-ins are audited on purpose. */
   refusalWrites?: string[]
+  /** Values the route stores on its own (the first account's admin role), so an extra field setting them proves nothing. */
+  ownValues?: string[]
   /** Tables a successful request may change (rate_limit and session touches are never counted). */
   writes: string[]
   /** Whether the valid base request is accepted (false where the route can only refuse, e.g. sending is blocked with example org details). */
@@ -790,4 +792,6 @@ export const SETUP_ROUTE: RouteSpec = {
   writes: ['staff_user', 'staff_invite', ...AUDIT],
   // One administrator, once: every accepted cell after the first finds the link spent.
   baseAccepted: false,
+  // The first account is an administrator by design, whatever the request carries.
+  ownValues: ['"role":"admin"'],
 }

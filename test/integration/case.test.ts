@@ -208,7 +208,7 @@ describe('createCase', () => {
     const audit = await db.selectFrom('audit_log').selectAll().where('object_id', '=', created.caseId).execute()
     expect(audit).toHaveLength(1)
     expect(audit[0]).toMatchObject({ actor_type: 'survivor', action: 'case.created' })
-    expect(JSON.parse(audit[0]!.detail!)).toEqual({ files: 2, hashes: 8, urls: 3, contact: true })
+    expect(JSON.parse(audit[0]!.detail!)).toEqual({ files: 2, hashes: 8, urls: 3, contact: true, source: 'web' })
   })
 
   it('links an address to the provider that owns its domain', async () => {

@@ -206,15 +206,19 @@ describe(`SMTP faults, with the real outbox worker (${engine})`, () => {
 
 // ---------------------------------------------------------------------------
 
-/** Kills wanted, child processes working at once, and the time allowed for them. */
-const TARGET_KILLS = 200
+/**
+ * Kills wanted per database (the suite runs on both, so 200 in all), child
+ * processes working at once, and the time allowed for them: the budget only
+ * stops a machine far slower than this one from running on for minutes.
+ */
+const TARGET_KILLS = 100
 const LANES = 3
-const KILL_BUDGET_MS = 75_000
+const KILL_BUDGET_MS = 150_000
 /** Fewer than this many kills in the budget means the machine is too loaded for the test to mean much. */
 const MIN_KILLS = 30
 
 describe(`SIGKILL during submissions and notice sends (${engine})`, () => {
-  it(`loses no acknowledged request, leaves no notice without its emails, and delivers each once after up to ${TARGET_KILLS} kills`, async () => {
+  it(`loses no acknowledged request, leaves no notice without its emails, and delivers each once after ${TARGET_KILLS} kills`, async () => {
     const db = getDb()
     // The children must read the same keys (DATA_DIR/secrets.json) to write what we decrypt.
     getEnv()

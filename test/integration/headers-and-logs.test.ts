@@ -11,8 +11,10 @@
  * the API with its key (feed, export, match, notices, feedback).
  */
 import crypto from 'node:crypto'
+import { once } from 'node:events'
+import net from 'node:net'
 import { generateTOTP } from '@epic-web/totp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../../app/lib/db.server'
 import { newId } from '../../app/lib/ids.server'
 import { createApiKey, createProvider } from '../../app/models/provider.server'
@@ -331,6 +333,29 @@ describe('security headers on every answer', () => {
       expect(String(res.headers['content-security-policy']), path).toContain('upgrade-insecure-requests')
     }
   })
+})
+
+describe('keep-alive', () => {
+  // A handler that answers before reading the body (here a 401 for an unknown
+  // key) must still let the connection carry the client's next request.
+  it('carries the next request on the same connection after an answer given before the body was read', async () => {
+    const { hostname, port } = new URL(server.baseURL)
+    const socket = net.connect(Number(port), hostname)
+    await once(socket, 'connect')
+    let received = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (received += chunk))
+    const body = JSON.stringify({ hashes: [{ type: 'sha256', value: 'a'.repeat(64) }], pad: 'x'.repeat(600_000) })
+    socket.write(`POST /api/v1/match HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer not-a-key\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`)
+    // The answer comes before the body is sent.
+    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 401 /), { timeout: 10_000 })
+    socket.write(body)
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`)
+    // Without draining, the server stops reading this socket and the second answer never comes.
+    await vi.waitFor(() => expect(received.split('HTTP/1.1 ').length - 1).toBe(2), { timeout: 20_000, interval: 50 })
+    expect(received).toMatch(/HTTP\/1\.1 200 [^]*$/)
+    socket.destroy()
+  }, 40_000)
 })
 
 describe('the log', () => {

@@ -13,7 +13,7 @@
  * read, a chunked body of unknown length with 411, and 10,000 hashes in one
  * request are refused.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../app/http-app.server'
 import { ROUTES, SETUP_ROUTE, type Ctx, type FieldSpec, type RouteSpec } from '../hostile/fields'
 import { origin } from '../hostile/fixtures'
@@ -30,14 +30,18 @@ let cells = 0
 const fieldCount = new Set<string>()
 
 /**
- * Every payload reaches every route, and every field gets payloads, in each
- * run: the general payloads go round the route's fields (payload i to field
- * i mod n), and the field-specific extras (hashes, URLs, addresses) go to
- * every field of their kind. The full product, every general payload on
- * every field, takes about 15 minutes per database on a 2-core machine, too
- * long for every `npm test`; HOSTILE_FULL=1 runs it.
+ * On PostgreSQL, every general payload goes to every field, and the
+ * field-specific extras (hashes, URLs, addresses) to every field of their
+ * kind: 3,859 cells, about four minutes on a 2-core machine. PostgreSQL is
+ * the stricter store (it refuses NUL and invalid UTF-8 outright, where SQLite
+ * keeps anything), so it is where a field that lets a value through would
+ * fail. On SQLite, to keep `npm test` short, each general payload goes to
+ * one field of each route in turn (payload i to field i mod n: still every
+ * payload to every route) and the extras to every field: about 1,900 cells.
+ * HOSTILE_FULL=1 runs the full product on SQLite too; HOSTILE_SAMPLE=1 runs
+ * the sample on both, for a quick run while working on a route.
  */
-const FULL = process.env.HOSTILE_FULL === '1'
+const FULL = process.env.HOSTILE_SAMPLE !== '1' && (inject('engine') === 'postgres' || process.env.HOSTILE_FULL === '1')
 function inSample(fieldIndex: number, payloadIndex: number, fields: number, payload: { only?: readonly string[] }): boolean {
   return FULL || payload.only !== undefined || (fieldIndex + payloadIndex) % fields === 0
 }
@@ -178,7 +182,8 @@ async function runRoute(spec: RouteSpec): Promise<string[]> {
       const stray = d.tables.filter((t) => !spec.writes.includes(t))
       if (stray.length) failures.push(`${name}: changed ${stray.join(', ')}, which this route never writes\n  ${d.added.concat(d.removed).filter((r) => stray.some((t) => r.startsWith(t))).slice(0, 3).join('\n  ').slice(0, 800)}`)
       if (d.added.some((r) => r.includes(EVALUATED))) failures.push(`${name}: stored an evaluated template`)
-      if (d.added.some((r) => /"(state|status|role)":"(resolved|admin)"/.test(r) && label.includes('extra fields'))) failures.push(`${name}: took an extra field`)
+      const granted = (r: string) => (r.match(/"(state|status|role)":"(resolved|admin)"/g) ?? []).some((v) => !spec.ownValues?.includes(v))
+      if (label.includes('extra fields') && d.added.some(granted)) failures.push(`${name}: took an extra field`)
       if (spec.view && ctx.cookie) {
         const page = await send({ ...spec, method: 'GET', encoding: 'query', path: spec.view(ctx) }, ctx, {}, {}, { html: true })
         for (const p of alwaysWrong(page)) failures.push(`${name}, then its page: ${p}`)
