@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+// Separate from vite.config.ts so tests do not load the Remix plugin: they
+// import loaders, actions and models directly.
+
 /**
  * Files that measure time (sign-in timing, throttling windows) or load the
  * whole machine (kills under load, four server processes): they run after

@@ -17,6 +17,8 @@ import { randomToken, tokenHash } from './tokens.server'
 
 export const SURVIVOR_SESSION_IDLE_MS = 15 * 60 * 1000
 export const SURVIVOR_SESSION_MAX_MS = 2 * 60 * 60 * 1000
+/** How often a session's use is written down (see findSurvivorSession). */
+export const SURVIVOR_TOUCH_EVERY_MS = 60 * 1000
 
 export type CookieSettings = SessionCookieSettings
 
@@ -76,8 +78,15 @@ export async function findSurvivorSession(
     await db.deleteFrom('session').where('id', '=', id).execute()
     return null
   }
-  await db.updateTable('session').set({ last_seen_at: now }).where('id', '=', id).execute()
-  return { caseId: row.case_id, expiresAt: Math.min(row.expires_at, now + SURVIVOR_SESSION_IDLE_MS) }
+  // Use is recorded at most once a minute, as for staff: otherwise every
+  // status page is a write (a commit flushed to disk, and SQLite's one
+  // writer). The idle limit is then exact to a minute.
+  let seen = row.last_seen_at
+  if (now - seen >= SURVIVOR_TOUCH_EVERY_MS) {
+    await db.updateTable('session').set({ last_seen_at: now }).where('id', '=', id).execute()
+    seen = now
+  }
+  return { caseId: row.case_id, expiresAt: Math.min(row.expires_at, seen + SURVIVOR_SESSION_IDLE_MS) }
 }
 
 /** End the session behind `token` (sign out). */

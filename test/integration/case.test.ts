@@ -479,6 +479,20 @@ describe('survivor sessions', () => {
     expect(await findSurvivorSession(db, 'no-such-token-at-all-here', t0)).toBeNull()
   })
 
+  it('write their use down at most once a minute, so reading the status page is not a write', async () => {
+    const db = getDb()
+    const created = await createCase(db, request())
+    const t0 = 1_000_000_000_000
+    const session = await createSurvivorSession(db, created.caseId, t0)
+    const seen = async () => Number((await db.selectFrom('session').select('last_seen_at').where('id', '=', tokenHash(session.token)).executeTakeFirstOrThrow()).last_seen_at)
+    expect(await findSurvivorSession(db, session.token, t0 + 59_000)).toMatchObject({ expiresAt: t0 + SURVIVOR_SESSION_IDLE_MS })
+    expect(await seen()).toBe(t0)
+    expect(await findSurvivorSession(db, session.token, t0 + 60_000)).toMatchObject({ expiresAt: t0 + 60_000 + SURVIVOR_SESSION_IDLE_MS })
+    expect(await seen()).toBe(t0 + 60_000)
+    // The idle limit counts from the last use written down.
+    expect(await findSurvivorSession(db, session.token, t0 + 60_000 + SURVIVOR_SESSION_IDLE_MS)).toBeNull()
+  })
+
   it('builds the cookie: HttpOnly, SameSite=Strict, Path=/, Secure only over https', () => {
     const https = survivorCookieSettings('https://takeback.example.org')
     const http = survivorCookieSettings('http://localhost:3000')
