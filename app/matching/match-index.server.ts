@@ -95,6 +95,15 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** The position after a page: its last row, or `from` when the page is empty. */
+const SLOT_EMPTY = -1
+const SLOT_GONE = -2
+
+/** Where a PDQ value's probe starts: its first 32 bits, mixed. */
+function slotStart(bytes: Uint8Array, at: number): number {
+  const word = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!
+  return Math.imul(word ^ (word >>> 16), 0x45d9f3b) >>> 0
+}
+
 function afterCursor(rows: readonly { updated_at: number; id: string }[], from: Cursor | null): Cursor | null {
   const last = rows[rows.length - 1]
   if (!last) return from
@@ -108,6 +117,10 @@ export class MatchIndex {
   private pdqKinds = new Uint8Array(1024)
   private nextId = 0
   private readonly freeIds: number[] = []
+  /** Exact value -> id (see pdqIdOf): ids, SLOT_EMPTY or SLOT_GONE; a power of two long. */
+  private slots = new Int32Array(2048).fill(SLOT_EMPTY)
+  /** Slots holding an id or a tombstone. */
+  private slotsUsed = 0
   private readonly md5 = new Set<string>()
   private readonly sha256 = new Set<string>()
   private changesSinceCompact = 0
@@ -452,8 +465,63 @@ export class MatchIndex {
     return id !== null && (this.pdqKinds[id]! & (kind === 'pdq' ? PICTURE : FRAME)) !== 0
   }
 
+  /**
+   * The id holding exactly this PDQ value, or null. Not a radius-0 search of
+   * the PDQ index: until the next compact() its newest entries sit in a list
+   * that is scanned in full, so the first load (every hash put in turn, each
+   * first looked up) took time quadratic in the list, and at a million hashes
+   * never ended. A hash table over the ids instead: open addressing keyed by
+   * the hash's first 32 bits (PDQ bits are close to uniform), compared in
+   * full against pdqBytes, about 8 bytes per hash. Written here because the
+   * keys already live in pdqBytes; a Map of hex strings would add some
+   * 100 bytes per hash.
+   */
   private pdqIdOf(value: string): number | null {
-    return this.pdq.search(value, 0)[0]?.id ?? null
+    const bytes = pdqHexToBytes(value)
+    const mask = this.slots.length - 1
+    for (let i = slotStart(bytes, 0) & mask; ; i = (i + 1) & mask) {
+      const id = this.slots[i]!
+      if (id === SLOT_EMPTY) return null
+      if (id >= 0 && this.sameBytes(id, bytes)) return id
+    }
+  }
+
+  private sameBytes(id: number, bytes: Uint8Array): boolean {
+    const at = id * 32
+    for (let b = 0; b < 32; b++) if (this.pdqBytes[at + b] !== bytes[b]) return false
+    return true
+  }
+
+  /** Enter `id`, whose bytes are in pdqBytes and not yet in the table. */
+  private slotIn(id: number): void {
+    // Live entries and tombstones together stay under half the table.
+    if ((this.slotsUsed + 1) * 2 > this.slots.length) this.reslot()
+    const mask = this.slots.length - 1
+    let i = slotStart(this.pdqBytes, id * 32) & mask
+    while (this.slots[i]! >= 0) i = (i + 1) & mask
+    if (this.slots[i] === SLOT_EMPTY) this.slotsUsed++
+    this.slots[i] = id
+  }
+
+  /** Take `id` out; its bytes are still in pdqBytes. */
+  private slotOut(id: number): void {
+    const mask = this.slots.length - 1
+    for (let i = slotStart(this.pdqBytes, id * 32) & mask; this.slots[i] !== SLOT_EMPTY; i = (i + 1) & mask) {
+      if (this.slots[i] === id) {
+        this.slots[i] = SLOT_GONE
+        return
+      }
+    }
+  }
+
+  /** A new table without tombstones, twice the size when more than a quarter of it is live. */
+  private reslot(): void {
+    const old = this.slots
+    let live = 0
+    for (const id of old) if (id >= 0) live++
+    this.slots = new Int32Array(live * 4 > old.length ? old.length * 2 : old.length).fill(SLOT_EMPTY)
+    this.slotsUsed = 0
+    for (const id of old) if (id >= 0) this.slotIn(id)
   }
 
   /** Make `kind`/`value` present or absent. */
@@ -471,6 +539,7 @@ export class MatchIndex {
       id = this.newPdqId()
       this.pdqBytes.set(pdqHexToBytes(value), id * 32)
       this.pdqKinds[id] = bit
+      this.slotIn(id)
       this.pdq.add(id, value)
       this.changesSinceCompact++
       return
@@ -479,6 +548,7 @@ export class MatchIndex {
     this.pdqKinds[id] = kinds
     if (kinds === 0) {
       this.pdq.remove(id)
+      this.slotOut(id)
       this.freeIds.push(id)
       this.changesSinceCompact++
     }
