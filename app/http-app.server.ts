@@ -127,7 +127,21 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       build,
       mode,
       // The address only ever becomes a hashed rate-limit key; an IPv6 client counts by its /64.
-      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientAddress: rateLimitSource(req.ip) }),
+      getLoadContext: (req, res) => ({
+        cspNonce: res.locals.cspNonce as string,
+        clientAddress: rateLimitSource(req.ip),
+        whenWritable: () =>
+          new Promise<void>((resolve) => {
+            if (!res.writableNeedDrain || res.destroyed) return resolve()
+            const go = () => {
+              res.off('drain', go)
+              res.off('close', go)
+              resolve()
+            }
+            res.on('drain', go)
+            res.on('close', go)
+          }),
+      }),
     }),
   )
   return app

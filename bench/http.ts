@@ -300,7 +300,7 @@ async function runEngine(engine: Engine): Promise<void> {
       console.log(`\n| route | requests | throughput | p50 | p99 | of empty route | answers |`)
       console.log(`| --- | --- | --- | --- | --- | --- | --- |`)
       for (const f of figures) {
-        const ratio = f === empty ? '1' : `${((f.rps / empty.rps) * 100).toFixed(1)}%`
+        const ratio = f === empty ? '100%' : `${((f.rps / empty.rps) * 100).toFixed(1)}%`
         const errors = f.errors > 0 ? `, ${f.errors} errors` : ''
         console.log(`| ${f.route} | ${f.requests} in ${f.seconds.toFixed(1)} s | ${f.rps.toFixed(1)} req/s | ${f.p50} ms | ${f.p99} ms | ${ratio} | ${f.statuses}${errors} |`)
       }

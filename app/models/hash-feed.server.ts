@@ -493,6 +493,8 @@ export interface ExportOptions {
   now?: number
   /** Called with the number of rows each time a batch is read from the database. */
   onBatch?: (rows: number) => void
+  /** Awaited before each batch is read: the server's signal that the client has taken the last one (AppLoadContext.whenWritable). */
+  beforeBatch?: () => Promise<void>
 }
 
 /**
@@ -564,6 +566,9 @@ export async function exportHashes(db: DB, provider: ProviderView, options: Expo
       async pull(controller) {
         try {
           if (!done) {
+            // Remix writes each chunk without waiting for the socket; wait
+            // here, or a fast database fills memory with the whole export.
+            await options.beforeBatch?.()
             const lines = await readBatch()
             if (lines.length > 0) {
               const text = options.format === 'csv' ? lines.map(csvLine).join('') : lines.map((l) => JSON.stringify(l) + '\n').join('')

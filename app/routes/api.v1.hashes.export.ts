@@ -18,11 +18,11 @@ const ExportQuery = z.object({
  * changed since `since`, streamed. The Takeback-Next-Since header says what
  * to pass as `since` next time.
  */
-export function loader({ request }: LoaderFunctionArgs) {
+export function loader({ request, context }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const provider = await requireProvider(request)
     const query = readQuery(request, ExportQuery)
-    const result = await exportHashes(getDb(), provider, { since: query.since, format: query.format })
+    const result = await exportHashes(getDb(), provider, { since: query.since, format: query.format, beforeBatch: context.whenWritable })
     return new Response(result.stream, {
       headers: {
         'Content-Type': result.contentType,
