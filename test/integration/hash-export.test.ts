@@ -9,7 +9,7 @@ import type { CaseHashTable, HashKind, MediaKind } from '../../db/schema'
 import { getDb } from '../../app/lib/db.server'
 import { newId } from '../../app/lib/ids.server'
 import { createCase, deleteCase } from '../../app/models/case.server'
-import { EXPORT_CSV_COLUMNS, exportHashes, opaqueCaseId, setBound, type ExportLine } from '../../app/models/hash-feed.server'
+import { EXPORT_BATCH_SIZE, EXPORT_CSV_COLUMNS, exportHashes, opaqueCaseId, setBound, type ExportLine } from '../../app/models/hash-feed.server'
 import { createApiKey, createProvider, findProvider, type Actor } from '../../app/models/provider.server'
 import { loader as exportLoader } from '../../app/routes/api.v1.hashes.export'
 
@@ -199,6 +199,49 @@ describe('the native export', () => {
     expect(result.nextSince).toBeLessThanOrEqual(setBound(Date.now()) + 1000)
     const checkpoint = (await getDb().selectFrom('provider').select('feed_checkpoint').where('id', '=', host.id).executeTakeFirstOrThrow()).feed_checkpoint
     expect(checkpoint).toBe(result.nextSince)
+  })
+
+  it('reads no batch until the server says the client has taken the last one', async () => {
+    // The server's whenWritable(): Remix writes without waiting for the
+    // socket, so without this a fast database would queue the whole export.
+    const me = (await findProvider(getDb(), host.id))!
+    const batches: number[] = []
+    let release = () => {}
+    let waits = 0
+    const result = await exportHashes(getDb(), me, {
+      since: 0,
+      format: 'ndjson',
+      batchSize: 100,
+      onBatch: (rows) => batches.push(rows),
+      beforeBatch: () => {
+        waits++
+        return new Promise<void>((resolve) => (release = resolve))
+      },
+    })
+    const reader = result.stream.getReader()
+    let first: ReadableStreamReadResult<Uint8Array> | null = null
+    const reading = reader.read().then((r) => (first = r))
+    await new Promise((r) => setTimeout(r, 50))
+    expect({ waits, batches, answered: first !== null }).toEqual({ waits: 1, batches: [], answered: false })
+    release()
+    await reading
+    expect(batches).toEqual([100])
+    const second = reader.read()
+    await new Promise((r) => setTimeout(r, 50))
+    expect({ waits, batches }).toEqual({ waits: 2, batches: [100] })
+    release()
+    expect((await second).done).toBe(false)
+    expect(batches).toEqual([100, 100])
+    await reader.cancel()
+
+    // The route hands the server's signal to the export.
+    let asked = 0
+    const context = { ...CONTEXT, whenWritable: () => (asked++, Promise.resolve()) }
+    const request = new Request('http://localhost:3000/api/v1/hashes/export', { headers: { Authorization: `Bearer ${host.key}` } })
+    const response = await exportLoader({ request, params: {}, context })
+    const lines = (await response.text()).trimEnd().split('\n').length
+    expect(lines).toBe((await expectedLines(host.id, 0, Number(response.headers.get('Takeback-Next-Since')))).length)
+    expect(asked).toBe(Math.ceil(lines / EXPORT_BATCH_SIZE))
   })
 
   it('refuses a missing or wrong key (401), a provider outside the hash list (403) and a bad query (400)', async () => {
