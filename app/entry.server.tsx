@@ -3,12 +3,10 @@ import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-r
 import { createReadableStreamFromReadable } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
-import { createInstance } from 'i18next'
 import { renderToPipeableStream } from 'react-dom/server'
-import { I18nextProvider, initReactI18next } from 'react-i18next'
+import { I18nextProvider } from 'react-i18next'
 import { NonceProvider } from './components/nonce'
-import { i18nOptions } from './i18n'
-import { i18next } from './i18next.server'
+import { i18next, i18nFor } from './i18next.server'
 import { log, loggablePath } from './lib/log.server'
 import { RETRY_AFTER_SECONDS } from './lib/unavailable.server'
 
@@ -24,12 +22,23 @@ export default async function handleRequest(
   const nonce = loadContext.cspNonce
   // Remix drops the headers of a thrown Response on pages: a 503 (app/lib/unavailable.server.ts) still says when to come back.
   if (responseStatusCode === 503 && !responseHeaders.has('Retry-After')) responseHeaders.set('Retry-After', String(RETRY_AFTER_SECONDS))
-  const instance = createInstance()
-  await instance.use(initReactI18next).init({ ...i18nOptions, lng: await i18next.getLocale(request) })
+  const instance = await i18nFor(await i18next.getLocale(request))
   // Bots and no-JS clients get the whole document at once; browsers get it streamed.
-  const readyEvent = isbot(request.headers.get('user-agent') ?? '') ? 'onAllReady' : 'onShellReady'
+  const waitForAll = isbot(request.headers.get('user-agent') ?? '')
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false
+    // Ends a render that is still streaming past the deferred-data timeout.
+    // Cleared once everything has rendered: otherwise each finished page's
+    // whole tree stayed reachable through this timer for six more seconds,
+    // which under load is hundreds of pages held in memory.
+    const timer = setTimeout(() => abort(), streamTimeout + 1000)
+    const send = (pipe: (destination: NodeJS.WritableStream) => void) => {
+      shellRendered = true
+      const body = new PassThrough()
+      responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+      resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }))
+      pipe(body)
+    }
     const { pipe, abort } = renderToPipeableStream(
       <I18nextProvider i18n={instance}>
         <NonceProvider value={nonce}>
@@ -38,16 +47,15 @@ export default async function handleRequest(
       </I18nextProvider>,
       {
         nonce,
-        [readyEvent]() {
-          shellRendered = true
-          const body = new PassThrough()
-          responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-          resolve(
-            new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }),
-          )
-          pipe(body)
+        onShellReady() {
+          if (!waitForAll) send(pipe)
+        },
+        onAllReady() {
+          clearTimeout(timer)
+          if (waitForAll) send(pipe)
         },
         onShellError(error: unknown) {
+          clearTimeout(timer)
           reject(error)
         },
         onError(error: unknown) {
@@ -56,7 +64,6 @@ export default async function handleRequest(
         },
       },
     )
-    setTimeout(abort, streamTimeout + 1000)
   })
 }
 

@@ -4,6 +4,7 @@
  * the Remix handler. Built here rather than in app/server.ts so tests can
  * serve the same stack in-process (test/integration/hostile-input.test.ts).
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { createRequestHandler } from '@remix-run/express'
 import type { ServerBuild } from '@remix-run/node'
@@ -118,7 +119,16 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     app.use(devMiddlewares)
   } else {
     app.use('/assets', express.static(path.join(root, 'build/client/assets'), { immutable: true, maxAge: '1y', index: false }))
-    app.use(express.static(path.join(root, 'build/client'), { maxAge: '1h', index: false }))
+    // The few files at the top of build/client (copied from public/) are
+    // listed once here, so a page request goes straight to Remix: serve-static
+    // on its own asks the file system about every path first, and that stat
+    // and the error it makes cost more than the empty route's whole answer.
+    const clientRoot = path.join(root, 'build/client')
+    const rootFiles = new Set(
+      fs.existsSync(clientRoot) ? fs.readdirSync(clientRoot, { withFileTypes: true }).filter((f) => f.isFile()).map((f) => `/${f.name}`) : [],
+    )
+    const serveRootFile = express.static(clientRoot, { maxAge: '1h', index: false })
+    app.use((req, res, next) => (rootFiles.has(req.path) ? serveRootFile(req, res, next) : next()))
   }
 
   app.all(

@@ -6,7 +6,14 @@
  * status page. Prints figures and ratios; asserts nothing.
  *
  *   npm run build            # once: the bench serves the build, as `npm start` does
- *   npm run --silent bench:http [-- --db sqlite|postgres|both] [--duration 10] [--memory 60]
+ *   npm run --silent bench:http [-- --db sqlite|postgres|both] [--duration 10] [--memory 60] [--memory-warmup 30]
+ *                                [--only status,feed] [--cpu-prof DIR]
+ *
+ * --only runs the named phases (request, sign-in, status, feed, match) after
+ * the empty route, which always runs as the ratios' base. --cpu-prof DIR
+ * starts the server with Node's --cpu-prof, so DIR gets a .cpuprofile of the
+ * server when it stops (open it in Chrome's DevTools, Performance panel):
+ * how a bottleneck is found.
  *
  * Targets (issue 7): p99 under 250 ms for survivor routes at 32 connections;
  * at least half the empty route's throughput for the status page and the
@@ -18,6 +25,7 @@
  * ceiling than a loader that does nothing, which the ratios inherit.
  */
 import crypto from 'node:crypto'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import {
@@ -46,21 +54,34 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     hashes: { type: 'string', default: '1000000' },
     memory: { type: 'string', default: '60' },
+    'memory-warmup': { type: 'string', default: '30' },
     'sign-ins': { type: 'string', default: '280' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 })
+const PHASES = ['request', 'sign-in', 'status', 'feed', 'match'] as const
+type Phase = (typeof PHASES)[number]
 const ENGINES: Engine[] = values.db === 'both' ? ['sqlite', 'postgres'] : [values.db as Engine]
 const DURATION = Number(values.duration)
 const CONNECTIONS = Number(values.connections)
 const HASHES = Number(values.hashes)
 const MEMORY_SECONDS = Number(values.memory)
+const WARMUP_SECONDS = Number(values['memory-warmup'])
 const SIGN_INS = Number(values['sign-ins'])
 if (!ENGINES.every((e) => e === 'sqlite' || e === 'postgres')) fail('--db takes sqlite, postgres or both.')
 if (!Number.isInteger(DURATION) || DURATION < 1) fail('--duration takes a whole number of seconds, at least 1.')
 if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1) fail('--connections takes a whole number, at least 1.')
 if (!Number.isInteger(HASHES) || HASHES < 1000) fail('--hashes takes a whole number, at least 1000.')
 if (!Number.isInteger(MEMORY_SECONDS) || MEMORY_SECONDS < 0) fail('--memory takes a whole number of seconds (0 skips the memory run).')
+if (!Number.isInteger(WARMUP_SECONDS) || WARMUP_SECONDS < 0) fail('--memory-warmup takes a whole number of seconds (0 measures from the first request).')
 // The site-wide sign-in limit is 300 a minute (app/models/case.server.ts), fixed in code.
+const ONLY = values.only === undefined ? [...PHASES] : values.only.split(',').map((p) => p.trim())
+const unknownPhase = ONLY.find((p) => !(PHASES as readonly string[]).includes(p))
+if (unknownPhase !== undefined) fail(`--only takes a comma-separated list of ${PHASES.join(', ')}; "${unknownPhase}" is none of them.`)
+const runs = (phase: Phase) => ONLY.includes(phase)
+const PROFILE_DIR = values['cpu-prof']
+if (PROFILE_DIR === '') fail("--cpu-prof takes the folder the server's profile is written to.")
 if (!Number.isInteger(SIGN_INS) || SIGN_INS < 1 || SIGN_INS > 290) fail('--sign-ins takes a whole number from 1 to 290 (the site-wide limit is 300 a minute).')
 
 function fail(message: string): never {
@@ -186,7 +207,9 @@ async function runEngine(engine: Engine): Promise<void> {
         `new requests 20 per address an hour and sign-in 10 per address per 15 minutes, so those phases send each request from its own X-Forwarded-For address; ` +
         `sign-in 300 a minute site-wide, so the sign-in phase sends ${SIGN_INS} sign-ins`,
     )
-    const server = await startServer(database, { ...secrets, ...overrides })
+    const profile = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`]
+    const server = await startServer(database, { ...secrets, ...overrides }, profile)
+    if (PROFILE_DIR !== undefined) console.log(`the server runs with --cpu-prof: its profile goes to ${path.resolve(PROFILE_DIR)} when it stops`)
     try {
       const base = server.baseURL
       const waited = await waitForMatchIndex(base, keys[0]!.key)
@@ -227,75 +250,80 @@ async function runEngine(engine: Engine): Promise<void> {
       const figures: Figures[] = []
       const empty = await load('empty route: GET /healthz', { ...common, duration: DURATION, requests: [{ method: 'GET', path: '/healthz' }] }, server.pid)
       figures.push(empty)
-      figures.push(
-        await load(`POST /request (new request, ${REQUEST_PICTURES} pictures = ${REQUEST_PICTURES * 3} hash values)`, {
-          ...common,
-          duration: DURATION,
-          requests: [
-            {
-              method: 'POST',
-              path: '/request.data',
-              headers: { 'content-type': 'application/json' },
-              // A fresh idempotency key, fresh hashes and a fresh address for every request.
-              setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', 'x-forwarded-for': nextAddress() }, body: newRequestBody(REQUEST_PICTURES) }),
-            },
-          ],
-        }, server.pid),
-      )
-      figures.push(
-        await load('POST /status (sign-in, argon2id)', {
-          ...common,
-          amount: SIGN_INS,
-          requests: [
-            {
-              method: 'POST',
-              path: '/status',
-              body: signInBody,
-              setupRequest: (req) => ({ ...req, headers: { ...form, 'x-forwarded-for': nextAddress() } }),
-            },
-          ],
-        }, server.pid),
-      )
-      figures.push(
-        await load('GET /status (status page, signed in)', {
-          ...common,
-          duration: DURATION,
-          requests: [{ method: 'GET', path: '/status', setupRequest: (req) => ({ ...req, headers: { cookie: nextCookie() } }) }],
-        }, server.pid),
-      )
-      figures.push(
-        await load(`GET /api/v1/FetchHashes (page of ${PAGE_SIZE} of ${HASHES.toLocaleString('en')})`, {
-          ...common,
-          duration: DURATION,
-          requests: [
-            {
-              method: 'GET',
-              setupRequest: (req) => ({
-                ...req,
-                path: `/api/v1/FetchHashes?startTimestamp=${starts[st++ % starts.length]}&pageSize=${PAGE_SIZE}`,
-                headers: { 'x-functions-key': nextKey() },
-              }),
-            },
-          ],
-        }, server.pid),
-      )
-      figures.push(
-        await load(`POST /api/v1/match (${MATCH_QUERIES} PDQ against ${HASHES.toLocaleString('en')})`, {
-          ...common,
-          duration: DURATION,
-          requests: [
-            {
-              method: 'POST',
-              path: '/api/v1/match',
-              setupRequest: (req) => ({
-                ...req,
-                headers: { authorization: `Bearer ${nextKey()}`, 'content-type': 'application/json' },
-                body: matchBodies[mb++ % matchBodies.length]!,
-              }),
-            },
-          ],
-        }, server.pid),
-      )
+      if (runs('request'))
+        figures.push(
+          await load(`POST /request (new request, ${REQUEST_PICTURES} pictures = ${REQUEST_PICTURES * 3} hash values)`, {
+            ...common,
+            duration: DURATION,
+            requests: [
+              {
+                method: 'POST',
+                path: '/request.data',
+                headers: { 'content-type': 'application/json' },
+                // A fresh idempotency key, fresh hashes and a fresh address for every request.
+                setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', 'x-forwarded-for': nextAddress() }, body: newRequestBody(REQUEST_PICTURES) }),
+              },
+            ],
+          }, server.pid),
+        )
+      if (runs('sign-in'))
+        figures.push(
+          await load('POST /status (sign-in, argon2id)', {
+            ...common,
+            amount: SIGN_INS,
+            requests: [
+              {
+                method: 'POST',
+                path: '/status',
+                body: signInBody,
+                setupRequest: (req) => ({ ...req, headers: { ...form, 'x-forwarded-for': nextAddress() } }),
+              },
+            ],
+          }, server.pid),
+        )
+      if (runs('status'))
+        figures.push(
+          await load('GET /status (status page, signed in)', {
+            ...common,
+            duration: DURATION,
+            requests: [{ method: 'GET', path: '/status', setupRequest: (req) => ({ ...req, headers: { cookie: nextCookie() } }) }],
+          }, server.pid),
+        )
+      if (runs('feed'))
+        figures.push(
+          await load(`GET /api/v1/FetchHashes (page of ${PAGE_SIZE} of ${HASHES.toLocaleString('en')})`, {
+            ...common,
+            duration: DURATION,
+            requests: [
+              {
+                method: 'GET',
+                setupRequest: (req) => ({
+                  ...req,
+                  path: `/api/v1/FetchHashes?startTimestamp=${starts[st++ % starts.length]}&pageSize=${PAGE_SIZE}`,
+                  headers: { 'x-functions-key': nextKey() },
+                }),
+              },
+            ],
+          }, server.pid),
+        )
+      if (runs('match'))
+        figures.push(
+          await load(`POST /api/v1/match (${MATCH_QUERIES} PDQ against ${HASHES.toLocaleString('en')})`, {
+            ...common,
+            duration: DURATION,
+            requests: [
+              {
+                method: 'POST',
+                path: '/api/v1/match',
+                setupRequest: (req) => ({
+                  ...req,
+                  headers: { authorization: `Bearer ${nextKey()}`, 'content-type': 'application/json' },
+                  body: matchBodies[mb++ % matchBodies.length]!,
+                }),
+              },
+            ],
+          }, server.pid),
+        )
 
       console.log(`\n| route | requests | throughput | p50 | p99 | of empty route | answers |`)
       console.log(`| --- | --- | --- | --- | --- | --- | --- |`)
@@ -306,13 +334,25 @@ async function runEngine(engine: Engine): Promise<void> {
       }
 
       if (MEMORY_SECONDS > 0) {
+        const statusLoad = (duration: number) => ({
+          ...common,
+          duration,
+          requests: [{ method: 'GET' as const, path: '/status', setupRequest: (req: autocannon.Request) => ({ ...req, headers: { cookie: nextCookie() } }) }],
+        })
+        // V8 grows its heap to fit a load before it settles, and RSS keeps
+        // what it took: a first minute of load shows that growth, not a leak.
+        // So the same load runs first, its growth printed, and then the
+        // measured minute.
+        let warmup = ''
+        if (WARMUP_SECONDS > 0) {
+          await waitIdle(server.pid)
+          const before = rssOf(server.pid)
+          await load(`memory: warming up, GET /status for ${WARMUP_SECONDS} s`, statusLoad(WARMUP_SECONDS), server.pid)
+          warmup = `; the ${WARMUP_SECONDS} s warm-up before it took RSS from ${mib(before)} to ${mib(rssOf(server.pid))}`
+        }
         await waitIdle(server.pid)
         const samples = sampleRss(server.pid, 1000)
-        const run = await load(`memory: GET /status for ${MEMORY_SECONDS} s`, {
-          ...common,
-          duration: MEMORY_SECONDS,
-          requests: [{ method: 'GET', path: '/status', setupRequest: (req) => ({ ...req, headers: { cookie: nextCookie() } }) }],
-        }, server.pid)
+        const run = await load(`memory: GET /status for ${MEMORY_SECONDS} s`, statusLoad(MEMORY_SECONDS), server.pid)
         const rss = samples.stop()
         const start = rss[0]!
         const end = rss[rss.length - 1]!
@@ -320,7 +360,7 @@ async function runEngine(engine: Engine): Promise<void> {
         console.log(
           `\nmemory over ${MEMORY_SECONDS} s of the status page (${run.requests} requests, ${run.rps.toFixed(1)} req/s, p99 ${run.p99} ms; ` +
             `RSS sampled every second, ${rss.length} samples): start ${mib(start)}, peak ${mib(peak)}, end ${mib(end)}; ` +
-            `growth end - start ${mib(end - start)}, peak - start ${mib(peak - start)} (target: under 50 MiB)`,
+            `growth end - start ${mib(end - start)}, peak - start ${mib(peak - start)} (target: under 50 MiB)${warmup}`,
         )
       }
     } finally {

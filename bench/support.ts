@@ -419,7 +419,7 @@ export interface RunningServer {
  * is read and thrown away (the last lines are kept for an error message), so
  * the server pays for its request log as it would in production.
  */
-export async function startServer(database: BenchDatabase, extraEnv: Record<string, string>): Promise<RunningServer> {
+export async function startServer(database: BenchDatabase, extraEnv: Record<string, string>, nodeArgs: readonly string[] = []): Promise<RunningServer> {
   const cwd = await snapshot()
   const port = await freePort()
   const baseURL = `http://127.0.0.1:${port}`
@@ -434,7 +434,7 @@ export async function startServer(database: BenchDatabase, extraEnv: Record<stri
     LOG_LEVEL: 'info',
     ...extraEnv,
   }
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'app/server.ts'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'app/server.ts'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let tail = ''
   let listening = false
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

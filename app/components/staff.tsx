@@ -3,6 +3,7 @@ import type { MetaDescriptor } from '@remix-run/node'
 import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import type { StaffRole } from '../../db/schema'
+import { formatDateTime } from '../lib/date-format'
 import { LocalLink } from './chrome'
 import { Field } from './forms'
 import { useMessage } from './use-message'
@@ -68,7 +69,7 @@ export function When({ ms }: { ms: number }) {
   const { i18n } = useTranslation()
   return (
     <time dateTime={new Date(ms).toISOString()} suppressHydrationWarning>
-      {new Date(ms).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short' })}
+      {formatDateTime(i18n.language, ms)}
     </time>
   )
 }

@@ -94,7 +94,7 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
   return out
 }
 
-/** The position after a page: its last row, or `from` when the page is empty. */
+/** Marks in MatchIndex.slots: a slot never used, and a slot whose id was taken out (probes go past it). */
 const SLOT_EMPTY = -1
 const SLOT_GONE = -2
 
@@ -104,6 +104,7 @@ function slotStart(bytes: Uint8Array, at: number): number {
   return Math.imul(word ^ (word >>> 16), 0x45d9f3b) >>> 0
 }
 
+/** The position after a page: its last row, or `from` when the page is empty. */
 function afterCursor(rows: readonly { updated_at: number; id: string }[], from: Cursor | null): Cursor | null {
   const last = rows[rows.length - 1]
   if (!last) return from

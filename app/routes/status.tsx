@@ -9,6 +9,7 @@ import { useFileHashing, type HashRow } from '~/components/use-file-hashing'
 import { useMessage } from '~/components/use-message'
 import type { HashResult } from '~/hashing/browser/hash-client'
 import { i18next } from '~/i18next.server'
+import { formatDateTime } from '~/lib/date-format'
 import { getDb } from '~/lib/db.server'
 import { NotFoundError, ValidationError } from '~/lib/errors.server'
 import { fieldErrors } from '~/lib/field-errors'
@@ -206,7 +207,6 @@ function SignIn({ expired }: { expired: boolean }) {
   )
 }
 
-const dateFormat = (lng: string, ms: number) => new Date(ms).toLocaleString(lng, { dateStyle: 'medium', timeStyle: 'short' })
 
 function CaseView({ status }: { status: CaseStatus }) {
   const { t, i18n } = useTranslation()
@@ -215,7 +215,7 @@ function CaseView({ status }: { status: CaseStatus }) {
   const errors = result && !result.ok ? result.errors : {}
   const errorFor = (f: string) => errors[f]?.map(message)
   const items = groupByItem(status.hashes)
-  const when = (ms: number) => dateFormat(i18n.language, ms)
+  const when = (ms: number) => formatDateTime(i18n.language, ms)
   // After each change that worked, the forms start empty again.
   const [resetKey, setResetKey] = useState(0)
   useEffect(() => {

@@ -16,6 +16,8 @@ import net from 'node:net'
 import { generateTOTP } from '@epic-web/totp'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../../app/lib/db.server'
+import en from '../../app/locales/en'
+import es from '../../app/locales/es'
 import { newId } from '../../app/lib/ids.server'
 import { createApiKey, createProvider } from '../../app/models/provider.server'
 import { start as startSmtp, type TestSmtpServer } from '../helpers/smtp'
@@ -356,6 +358,25 @@ describe('keep-alive', () => {
     expect(received).toMatch(/HTTP\/1\.1 200 [^]*$/)
     socket.destroy()
   }, 40_000)
+})
+
+describe('languages', () => {
+  // Every request in a language shares one i18n instance (app/i18next.server.ts):
+  // pages asked for at the same time must still each come in their own.
+  it('answers pages asked for at once in English and Spanish each in its own language', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? 'en' : 'es')).map(async (lng) => ({
+        lng,
+        res: await rawRequest(`${server.baseURL}/?lng=${lng}`, { headers: { 'accept-language': lng === 'en' ? 'es' : 'en' } }),
+      })),
+    )
+    for (const { lng, res } of answers) {
+      expect(res.status).toBe(200)
+      expect(res.body).toContain(`<html lang="${lng}"`)
+      expect(res.body).toContain((lng === 'en' ? en : es).home.title)
+      expect(res.body).not.toContain((lng === 'en' ? es : en).home.title)
+    }
+  })
 })
 
 describe('the log', () => {
