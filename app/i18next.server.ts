@@ -17,9 +17,10 @@ const detector = new RemixI18Next({
  * every request in that language, for loaders and for rendering. All texts
  * are bundled (app/i18n.ts), so an instance never loads anything later, and
  * nothing on the server changes its language (the browser's
- * useChangeLanguage runs in an effect, which the server never runs). Making
- * two instances per page, as remix-i18next's getFixedT and a fresh render
- * instance did, was a tenth of a status page's time. The detector only
+ * useChangeLanguage runs in an effect, which the server never runs). Before,
+ * each page made two (remix-i18next's getFixedT in the loader, and a fresh
+ * one for the render), and making them showed in a CPU profile of the
+ * status page under load (docs/performance.md). The detector only
  * answers supported languages, so this holds at most one per file in
  * app/locales.
  */

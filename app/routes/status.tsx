@@ -207,7 +207,6 @@ function SignIn({ expired }: { expired: boolean }) {
   )
 }
 
-
 function CaseView({ status }: { status: CaseStatus }) {
   const { t, i18n } = useTranslation()
   const message = useMessage()
