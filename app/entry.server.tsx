@@ -32,7 +32,8 @@ export default async function handleRequest(
     // whole tree stayed reachable through this timer for six more seconds,
     // which under load is hundreds of pages held in memory.
     const timer = setTimeout(() => abort(), streamTimeout + 1000)
-    const send = (pipe: (destination: NodeJS.WritableStream) => void) => {
+    // Called from the render's callbacks, which run after `pipe` is assigned.
+    const send = () => {
       shellRendered = true
       const body = new PassThrough()
       responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
@@ -48,11 +49,11 @@ export default async function handleRequest(
       {
         nonce,
         onShellReady() {
-          if (!waitForAll) send(pipe)
+          if (!waitForAll) send()
         },
         onAllReady() {
           clearTimeout(timer)
-          if (waitForAll) send(pipe)
+          if (waitForAll) send()
         },
         onShellError(error: unknown) {
           clearTimeout(timer)

@@ -247,6 +247,12 @@ async function runEngine(engine: Engine): Promise<void> {
       await probe('feed', `${base}/api/v1/FetchHashes?startTimestamp=${starts[0]}&pageSize=${PAGE_SIZE}`, { headers: { 'x-functions-key': nextKey() } }, [200])
 
       const common = { url: base, connections: CONNECTIONS }
+      // The status page, each request with the next survivor's session: its own phase and the memory run.
+      const statusLoad = (duration: number) => ({
+        ...common,
+        duration,
+        requests: [{ method: 'GET' as const, path: '/status', setupRequest: (req: autocannon.Request) => ({ ...req, headers: { cookie: nextCookie() } }) }],
+      })
       const figures: Figures[] = []
       const empty = await load('empty route: GET /healthz', { ...common, duration: DURATION, requests: [{ method: 'GET', path: '/healthz' }] }, server.pid)
       figures.push(empty)
@@ -283,11 +289,7 @@ async function runEngine(engine: Engine): Promise<void> {
         )
       if (runs('status'))
         figures.push(
-          await load('GET /status (status page, signed in)', {
-            ...common,
-            duration: DURATION,
-            requests: [{ method: 'GET', path: '/status', setupRequest: (req) => ({ ...req, headers: { cookie: nextCookie() } }) }],
-          }, server.pid),
+          await load('GET /status (status page, signed in)', statusLoad(DURATION), server.pid),
         )
       if (runs('feed'))
         figures.push(
@@ -334,11 +336,6 @@ async function runEngine(engine: Engine): Promise<void> {
       }
 
       if (MEMORY_SECONDS > 0) {
-        const statusLoad = (duration: number) => ({
-          ...common,
-          duration,
-          requests: [{ method: 'GET' as const, path: '/status', setupRequest: (req: autocannon.Request) => ({ ...req, headers: { cookie: nextCookie() } }) }],
-        })
         // V8 grows its heap to fit a load before it settles, and RSS keeps
         // what it took: a first minute of load shows that growth, not a leak.
         // So the same load runs first, its growth printed, and then the

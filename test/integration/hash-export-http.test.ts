@@ -13,15 +13,13 @@ import net from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { ServerBuild } from '@remix-run/node'
-import type { Insertable } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { CaseHashTable } from '../../db/schema'
 import { createHttpApp } from '../../app/http-app.server'
 import { getDb } from '../../app/lib/db.server'
-import { newId } from '../../app/lib/ids.server'
 import { createCase } from '../../app/models/case.server'
 import { EXPORT_BATCH_SIZE } from '../../app/models/hash-feed.server'
 import { createApiKey, createProvider } from '../../app/models/provider.server'
+import { hashRow, insertHashRows } from '../helpers/hash-rows'
 import { ensureBuild } from '../helpers/takeback-server'
 import { freePort } from '../setup/postgres'
 
@@ -29,6 +27,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 /** Enough that the export (about 230 bytes a line) is many times what the kernel's socket buffers hold. */
 const ROWS = 150_000
 const base = Date.now() - 60 * 60 * 1000
+const bulkValue = (i: number) => crypto.createHash('sha256').update(`bulk-export-${i}`).digest('hex')
 
 let server: http.Server
 let port: number
@@ -64,25 +63,8 @@ beforeAll(async () => {
     },
     base,
   )
-  const rows = Array.from(
-    { length: ROWS },
-    (_, i): Insertable<CaseHashTable> => ({
-      id: newId(),
-      case_id: caseId,
-      item: 10 + i,
-      media: 'image',
-      kind: 'sha256',
-      value: crypto.createHash('sha256').update(`bulk-export-${i}`).digest('hex'),
-      quality: null,
-      frame_number: null,
-      frame_ms: null,
-      created_at: base + Math.floor(i / 100),
-      updated_at: base + Math.floor(i / 100),
-      withdrawn_at: null,
-      disabled_at: null,
-    }),
-  )
-  for (let i = 0; i < rows.length; i += 2000) await db.insertInto('case_hash').values(rows.slice(i, i + 2000)).execute()
+  const rows = Array.from({ length: ROWS }, (_, i) => hashRow(caseId, 10 + i, 'sha256', 'image', bulkValue(i), base + Math.floor(i / 100)))
+  await insertHashRows(rows, 2000)
 }, 180_000)
 
 afterAll(async () => {
@@ -129,6 +111,6 @@ describe('the export over HTTP', () => {
     // The bulk rows and the case's own three (PDQ, MD5, SHA-256), each once.
     expect(lines.length).toBe(ROWS + 3)
     expect(values.size).toBe(ROWS + 3)
-    for (const i of [0, 1, ROWS / 2, ROWS - 1]) expect(values.has(crypto.createHash('sha256').update(`bulk-export-${i}`).digest('hex'))).toBe(true)
+    for (const i of [0, 1, ROWS / 2, ROWS - 1]) expect(values.has(bulkValue(i))).toBe(true)
   }, 120_000)
 })

@@ -9,17 +9,17 @@
 import crypto from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import type { CaseHashTable, HashKind, MediaKind } from '../../db/schema'
+import type { CaseHashTable } from '../../db/schema'
 import type { Insertable } from 'kysely'
 import { sha256Hex } from '../../app/lib/crypto.server'
 import { getDb } from '../../app/lib/db.server'
 import { API_RATE_LIMIT } from '../../app/lib/provider-api.server'
-import { newId } from '../../app/lib/ids.server'
 import { createCase, deleteCase, getCaseStatus, withdrawHashes } from '../../app/models/case.server'
 import { FEED_SETTLE_MS } from '../../app/models/hash-feed.server'
 import { createApiKey, createProvider, disableProvider, revokeApiKey, type Actor } from '../../app/models/provider.server'
 import { loader as fetchHashesLoader } from '../../app/routes/api.v1.FetchHashes'
 import { action as submitFeedbackAction } from '../../app/routes/api.v1.SubmitFeedback'
+import { hashRow, insertHashRows } from '../helpers/hash-rows'
 
 // ---------------------------------------------------------------------------
 // The client
@@ -156,29 +156,6 @@ async function openCase(now: number, files = [image()]) {
   return createCase(getDb(), { idempotencyKey: crypto.randomBytes(18).toString('base64url'), requester: 'self_adult', language: 'en', files, urls: [], shareHashes: true, noticesConsent: false }, now)
 }
 
-function row(caseId: string, item: number, kind: HashKind, media: MediaKind, value: string, at: number, status: 'active' | 'withdrawn' | 'disabled' = 'active'): Insertable<CaseHashTable> {
-  return {
-    id: newId(),
-    case_id: caseId,
-    item,
-    media,
-    kind,
-    value,
-    quality: kind === 'pdq' || kind === 'vpdq' ? 80 : null,
-    frame_number: kind === 'vpdq' ? item : null,
-    frame_ms: kind === 'vpdq' ? item * 1000 : null,
-    status,
-    created_at: at,
-    updated_at: at,
-    withdrawn_at: status === 'withdrawn' ? at : null,
-    disabled_at: status === 'disabled' ? at : null,
-  }
-}
-
-async function insertRows(rows: Insertable<CaseHashTable>[]) {
-  for (let i = 0; i < rows.length; i += 400) await getDb().insertInto('case_hash').values(rows.slice(i, i + 400)).execute()
-}
-
 const TOTAL = 5000
 const PAGE = 800
 const base = Date.now() - 60 * 60 * 1000
@@ -242,7 +219,7 @@ beforeAll(async () => {
     const pdq = i % 5 !== 0
     const value = pdq ? hex(`bulk-pdq-${i}`, 64) : hex(`bulk-md5-${i}`, 32)
     const status = i === 1 ? 'disabled' : i % 17 === 0 ? 'withdrawn' : 'active'
-    rows.push(row(i % 2 ? caseA.caseId : caseB.caseId, 10 + i, pdq ? 'pdq' : 'md5', pdq ? 'image' : 'video', value, at, status))
+    rows.push(hashRow(i % 2 ? caseA.caseId : caseB.caseId, 10 + i, pdq ? 'pdq' : 'md5', pdq ? 'image' : 'video', value, at, status))
     const signalType = pdq ? 'ImagePDQ' : 'VideoMD5'
     expected.set(`${signalType}:${value}`, { signalType, hashValue: value, hashStatus: status === 'disabled' ? 'Deleted' : status === 'withdrawn' ? 'Withdrawn' : 'Active' })
   }
@@ -256,14 +233,14 @@ beforeAll(async () => {
     ] as const
     const [kind, media, length] = kinds[i % 4]!
     const value = hex(`noise-${i}`, length)
-    rows.push(row(caseA.caseId, 9000 + i, kind, media, value, at))
+    rows.push(hashRow(caseA.caseId, 9000 + i, kind, media, value, at))
     neverInFeed.add(value)
   }
   // The same PDQ as bulk record 2 (active in its case) held by another case,
   // withdrawn there and changed later: one record, Active, with both cases.
   sharedValue = hex('bulk-pdq-2', 64)
-  rows.push(row(caseA.caseId, 8000, 'pdq', 'image', sharedValue, base + 20_000, 'withdrawn'))
-  await insertRows(rows)
+  rows.push(hashRow(caseA.caseId, 8000, 'pdq', 'image', sharedValue, base + 20_000, 'withdrawn'))
+  await insertHashRows(rows)
 
   bulkIds = (
     await db
@@ -301,8 +278,8 @@ describe('FetchHashes read by a StopNCII client', () => {
     const writer = async () => {
       round++
       const at = Date.now()
-      const fresh = Array.from({ length: 25 }, (_, i) => row(caseB.caseId, 20_000 + round * 100 + i, 'pdq', 'image', hex(`concurrent-${round}-${i}`, 64), at))
-      await insertRows(fresh)
+      const fresh = Array.from({ length: 25 }, (_, i) => hashRow(caseB.caseId, 20_000 + round * 100 + i, 'pdq', 'image', hex(`concurrent-${round}-${i}`, 64), at))
+      await insertHashRows(fresh)
       for (const r of fresh) inserted.add(`ImagePDQ:${r.value}`)
       const victims = [early[round * 2], late[round * 2]].filter((v) => v !== undefined)
       await db
